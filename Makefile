@@ -1,0 +1,26 @@
+# Two entry points for a fresh clone; each installs what it needs into .venv.
+#   make verify   install, fetch the golden fixtures (dvc pull), run snakemake -j4 verify
+#   make test     install, run the test suite
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: install verify test lint
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+verify: $(STAMP)
+	$(VENV)/bin/snakemake -j4 verify
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest -n 2
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/snakemake --lint

@@ -1,0 +1,1 @@
+"""Golden fixtures for MLX Metal kernels: generation, execution, comparison, checksums."""
