@@ -1,0 +1,144 @@
+"""Aggregate per-mutant results into the kill matrix, scores and unique kills.
+
+A per-mutant result (written by `fixturepipe.mutation.runner`) says, for every
+fixture, whether the mutant was killed and by what (`metric:<name>`, `nan`,
+`crash`, `timeout`, `race`, ...), or that it could not be built (stillborn).
+This module only counts; it runs nothing, so it is cheap to test and rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+STATUSES = ("killed", "survived", "equivalent", "stillborn")
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    """A config entry declaring a mutant semantically equal to the kernel."""
+
+    kernel: str
+    mutant: str
+    reason: str
+
+
+def equivalences_for(kernel: str, config: Mapping[str, Any]) -> dict[str, str]:
+    """`mutants.equivalent` entries for `kernel`: mutant name -> written reason."""
+    entries = (config.get("mutants") or {}).get("equivalent") or []
+    out: dict[str, str] = {}
+    for entry in entries:
+        if entry["kernel"] == kernel:
+            reason = str(entry.get("reason", "")).strip()
+            if not reason:
+                raise ValueError(
+                    f"config mutants.equivalent: the entry for {kernel}/{entry['mutant']} has "
+                    "no reason; write why the mutant cannot change any output"
+                )
+            out[entry["mutant"]] = reason
+    return out
+
+
+def mutant_status(result: Mapping[str, Any], fixtures: Iterable[str] | None = None) -> str:
+    """killed / survived / stillborn from the cells of `fixtures` (all when None)."""
+    cells = result["fixtures"]
+    names = list(cells) if fixtures is None else [f for f in fixtures if f in cells]
+    if result.get("stillborn"):
+        return "stillborn"
+    if any(cells[f]["by"] for f in names):
+        return "killed"
+    return "survived"
+
+
+def _score(killed: int, scored: int) -> dict[str, Any]:
+    return {
+        "killed": killed,
+        "scored": scored,
+        "score": round(killed / scored, 6) if scored else None,
+    }
+
+
+def build_kill_matrix(
+    kernel: str,
+    backend: str,
+    fixtures: Sequence[str],
+    seed_fixture: str | None,
+    results: Sequence[Mapping[str, Any]],
+    equivalent: Mapping[str, str],
+) -> dict[str, Any]:
+    """The kill matrix document (`kill_matrix.json`), deterministic for equal inputs.
+
+    Scores count killed / (all - stillborn - equivalent). The seed score uses
+    only the seed fixture's column, over the same denominator, so the two
+    numbers say how much the rest of the matrix adds.
+    """
+    rows = []
+    names = {r["mutant"] for r in results}
+    for result in sorted(results, key=lambda r: r["index"]):
+        status = mutant_status(result)
+        reason = equivalent.get(result["mutant"])
+        if reason is not None and status == "survived":
+            status = "equivalent"
+        rows.append(
+            {
+                "name": result["mutant"],
+                "operator": result["operator"],
+                "line": result["line"],
+                "col": result["col"],
+                "description": result["description"],
+                "status": status,
+                "equivalent_reason": reason if status == "equivalent" else None,
+                "listed_equivalent_but_killed": reason is not None and status == "killed",
+                "stillborn_error": result.get("stillborn"),
+                "cells": {f: result["fixtures"][f]["by"] for f in fixtures
+                          if f in result["fixtures"]},
+            }
+        )
+    scored = [r for r in rows if r["status"] in ("killed", "survived")]
+    killed = [r for r in scored if r["status"] == "killed"]
+    seed_killed = [r for r in scored if seed_fixture and r["cells"].get(seed_fixture)]
+    unique: dict[str, list[str]] = {f: [] for f in fixtures}
+    for row in killed:
+        killers = [f for f in fixtures if row["cells"].get(f)]
+        if len(killers) == 1:
+            unique[killers[0]].append(row["name"])
+    per_fixture = {f: sum(1 for r in scored if r["cells"].get(f)) for f in fixtures}
+    by_operator: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts = by_operator.setdefault(row["operator"], {"total": 0, **dict.fromkeys(STATUSES, 0)})
+        counts["total"] += 1
+        counts[row["status"]] += 1
+    return {
+        "kernel": kernel,
+        "backend": backend,
+        "fixtures": list(fixtures),
+        "seed_fixture": seed_fixture,
+        "counts": {"total": len(rows), **{s: sum(r["status"] == s for r in rows)
+                                          for s in STATUSES}},
+        "score": {
+            "matrix": _score(len(killed), len(scored)),
+            "seed": _score(len(seed_killed), len(scored)),
+        },
+        "kills_per_fixture": per_fixture,
+        "unique_kills": unique,
+        "by_operator": dict(sorted(by_operator.items())),
+        "survivors": [r["name"] for r in rows if r["status"] == "survived"],
+        "stale_equivalences": sorted(set(equivalent) - names),
+        "mutants": rows,
+    }
+
+
+def survivor_message(matrix: Mapping[str, Any], matrix_path: str, report_path: str) -> str | None:
+    """A sentence naming surviving mutants and what to do, or None when there are none."""
+    survivors = matrix["survivors"]
+    if not survivors:
+        return None
+    kernel = matrix["kernel"]
+    shown = ", ".join(survivors[:10]) + (" ..." if len(survivors) > 10 else "")
+    return (
+        f"{len(survivors)} mutant(s) of {kernel} survived every fixture of the matrix: {shown}. "
+        f"See {report_path} (diffs) and {matrix_path}. Add a fixture that tells them apart, "
+        "or, if a mutant cannot change any output, list it in config/config.yaml under "
+        f"mutants.equivalent as {{kernel: {kernel}, mutant: <name>, reason: <why>}}."
+    )
