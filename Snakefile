@@ -1,0 +1,187 @@
+# Fixture pipeline: inputs -> reference -> kernel -> compare -> checksums -> verify.
+# The contract is docs/DESIGN.md; usage is docs/pipeline.md. Rules are generated per
+# kernel spec (kernels/*.yaml), so adding a kernel adds no rule here.
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from fixturepipe import paths
+from fixturepipe import plan as fixture_plan
+from fixturepipe.config_checks import ConfigError
+from fixturepipe.golden import GoldenMissingError
+from fixturepipe.spec import SpecError
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema.yaml")
+try:
+    PLAN = fixture_plan.build(config, workflow.basedir, workflow.configfiles)
+except (ConfigError, SpecError) as exc:
+    raise WorkflowError(str(exc)) from None
+
+
+def source(function):
+    """Wrap a plan lookup for use in input functions: a missing golden file stops the DAG."""
+
+    def wrapped(wildcards, kernel):
+        try:
+            return function(kernel, wildcards.fixture)
+        except GoldenMissingError as exc:
+            raise WorkflowError(str(exc)) from None
+
+    return wrapped
+
+
+fixture_inputs = source(lambda k, f: list(PLAN.fixture_inputs(k, f).values()))
+fixture_references = source(lambda k, f: list(PLAN.fixture_references(k, f).values()))
+golden_files = source(lambda k, f: PLAN.golden_files(k, f))
+LOGS = paths.LOG_DIR
+
+
+wildcard_constraints:
+    fixture=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+    backend=r"cpu|metal",
+
+
+localrules:
+    verify,
+    checksums,
+    accept,
+
+
+rule verify:
+    input:
+        compares=[PLAN.compare_file(f) for f in PLAN.fixtures],
+        reproductions=[PLAN.reproduce_file(f) for f in PLAN.fixtures if f.golden],
+        sums=paths.MANIFEST,
+        code=PLAN.code("verify"),
+    log:
+        f"{LOGS}/verify.log",
+    script:
+        "scripts/verify.py"
+
+
+rule checksums:
+    input:
+        files=PLAN.checksummed_files(),
+        code=PLAN.code("checksums"),
+    output:
+        sums=paths.MANIFEST,
+    log:
+        f"{LOGS}/checksums.log",
+    script:
+        "scripts/checksums.py"
+
+
+rule accept:
+    input:
+        generated=PLAN.accept_inputs(),
+        code=PLAN.code("accept"),
+    params:
+        fixtures={f.key: str(PLAN.specs[f.kernel].path) for f in PLAN.fixtures},
+    log:
+        f"{LOGS}/accept.log",
+    script:
+        "scripts/accept.py"
+
+
+for kernel, spec in PLAN.specs.items():
+    generated = paths.generated_dir(kernel, "{fixture}")
+    golden = paths.golden_dir(kernel, "{fixture}")
+    run_dir = paths.run_dir("{backend}", kernel, "{fixture}")
+    inputs_out = [f"{generated}/{paths.input_file(spec, t.name)}" for t in spec.inputs]
+    refs_out = [f"{generated}/{paths.reference_file(spec, t.name)}" for t in spec.outputs]
+
+    rule:
+        name:
+            f"inputs_{kernel}"
+        input:
+            spec=str(spec.path),
+            code=PLAN.code("inputs"),
+        output:
+            inputs=inputs_out,
+            meta=f"{generated}/{paths.meta_file(spec)}",
+            provenance=f"{generated}/generate.provenance.json",
+        params:
+            kernel=kernel,
+            fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).generation_params(),
+        log:
+            f"{LOGS}/inputs/{kernel}/{{fixture}}.log",
+        script:
+            "scripts/inputs.py"
+
+    rule:
+        name:
+            f"reference_{kernel}"
+        input:
+            spec=str(spec.path),
+            inputs=inputs_out,
+            code=PLAN.code("reference"),
+        output:
+            refs=refs_out,
+        params:
+            kernel=kernel,
+            fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).reference_params(),
+        log:
+            f"{LOGS}/reference/{kernel}/{{fixture}}.log",
+        script:
+            "scripts/reference.py"
+
+    rule:
+        name:
+            f"kernel_{kernel}"
+        input:
+            spec=str(spec.path),
+            metal=[str(p) for p in spec.code_files()],
+            inputs=lambda w, k=kernel: fixture_inputs(w, k),
+            code=PLAN.code("kernel"),
+        output:
+            outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
+            run=f"{run_dir}/run.json",
+            provenance=f"{run_dir}/run.provenance.json",
+        params:
+            kernel=kernel,
+            fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).kernel_params(),
+        log:
+            f"{LOGS}/kernel/{{backend}}/{kernel}/{{fixture}}.log",
+        script:
+            "scripts/kernel.py"
+
+    rule:
+        name:
+            f"compare_{kernel}"
+        input:
+            spec=str(spec.path),
+            run=f"{run_dir}/run.json",
+            outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
+            refs=lambda w, k=kernel: fixture_references(w, k),
+            inputs=lambda w, k=kernel: fixture_inputs(w, k),
+            code=PLAN.code("compare"),
+        output:
+            compare=f"{run_dir}/compare.json",
+        params:
+            kernel=kernel,
+            fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).compare_params(),
+        log:
+            f"{LOGS}/compare/{{backend}}/{kernel}/{{fixture}}.log",
+        script:
+            "scripts/compare.py"
+
+    rule:
+        name:
+            f"reproduce_{kernel}"
+        input:
+            spec=str(spec.path),
+            generated=inputs_out + refs_out + [f"{generated}/{paths.meta_file(spec)}"],
+            golden=lambda w, k=kernel: golden_files(w, k),
+            code=PLAN.code("reproduce"),
+        output:
+            reproducibility=f"{paths.reproduce_dir(kernel, '{fixture}')}/reproducibility.json",
+        params:
+            kernel=kernel,
+            fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).compare_params(),
+        log:
+            f"{LOGS}/reproduce/{kernel}/{{fixture}}.log",
+        script:
+            "scripts/reproduce.py"

@@ -1,0 +1,19 @@
+"""Rule ``accept``: promote generated -> golden atomically and rewrite artifacts/golden.sha256."""
+
+from fixturepipe import golden, paths, rulescript
+from fixturepipe.spec import load_spec
+
+
+def main(smk):
+    fixtures = {}
+    for key, spec_path in smk.params.fixtures.items():
+        kernel, name = key.split("/")
+        fixtures[(kernel, name)] = paths.fixture_files(load_spec(spec_path))
+    changes = golden.accept(".", fixtures)
+    for kind in ("added", "changed", "removed", "unchanged"):
+        if changes[kind]:
+            print(f"accept: {kind}: {', '.join(changes[kind])}")
+    print(f"accept: wrote {paths.GOLDEN_MANIFEST}; commit it and `dvc push` the fixtures.")
+
+
+rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)

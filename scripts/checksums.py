@@ -1,0 +1,10 @@
+"""Rule ``checksums``: artifacts/SHA256SUMS over every checksummed artifact (sha256sum format)."""
+
+from fixturepipe import manifest, rulescript
+
+
+def main(smk):
+    manifest.write_manifest(".", list(smk.input.files), smk.output.sums)
+
+
+rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)

@@ -1,0 +1,40 @@
+"""Rule ``compare_<kernel>``: metrics vs float32 reference and float64 oracle -> compare.json."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from fixturepipe import atomic, binio, compare, fixture_io, paths, references, rulescript
+
+
+def main(smk):
+    spec, fixture = rulescript.spec_and_fixture(smk)
+    run = json.loads(Path(smk.input.run).read_text(encoding="utf-8"))
+    source_dir = Path(smk.input.refs[0]).parent
+    result = {
+        "kernel": spec.name, "fixture": fixture.name, "backend": run["backend"],
+        "source": "golden" if source_dir.as_posix().startswith(paths.GOLDEN_ROOT) else "candidate",
+        "tolerance": dict(fixture.tolerance), "oracle_tolerance": dict(fixture.oracle_tolerance),
+        "kernel_error": None,
+    }
+    if run["status"] != "ok":
+        result["kernel_error"] = {"type": run["error"], "message": run["message"]}
+        verdict = {"passed": False, "failing_metric": "kernel_error",
+                   "failures": [f"kernel failed: {run['error']}: {run['message']}"], "outputs": {}}
+    else:
+        try:
+            refs = fixture_io.read_references(source_dir, spec, fixture)
+            inputs = fixture_io.read_inputs(Path(smk.input.inputs[0]).parent, spec, fixture)
+            outputs = fixture_io.read_outputs(Path(smk.input.outputs[0]).parent, spec, fixture)
+            oracle = references.compute(fixture.reference, inputs, fixture.sizes, np.float64)
+            verdict = compare.compare(outputs, refs, oracle, fixture.tolerance,
+                                      fixture.oracle_tolerance)
+        except binio.FixtureFileError as exc:
+            verdict = {"passed": False, "failing_metric": "fixture_file",
+                       "failures": [str(exc)], "outputs": {}}
+    result.update(verdict)
+    atomic.write_json(smk.output.compare, compare.json_safe(result))
+
+
+rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)

@@ -1,0 +1,17 @@
+"""Rule ``inputs_<kernel>``: generate a fixture's inputs and meta into artifacts/generated/."""
+
+from pathlib import Path
+
+from fixturepipe import atomic, fixture_io, generators, provenance, rulescript
+
+
+def main(smk):
+    spec, fixture = rulescript.spec_and_fixture(smk)
+    arrays = generators.generate(
+        fixture.generator, fixture.seed, fixture.sizes, fixture.generator_params
+    )
+    fixture_io.write_inputs(Path(smk.output.meta).parent, spec, fixture, arrays)
+    atomic.write_json(smk.output.provenance, provenance.record(rule=smk.rule, fixture=fixture.key))
+
+
+rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)

@@ -1,0 +1,30 @@
+"""Rule ``verify``: golden integrity + compare/reproduce results -> table, report, exit code."""
+
+import json
+import sys
+from pathlib import Path
+
+from fixturepipe import atomic, golden, paths, report, rulescript
+
+
+def main(smk):
+    compares = [json.loads(Path(p).read_text(encoding="utf-8")) for p in smk.input.compares]
+    reproductions = {}
+    for p in smk.input.reproductions:
+        r = json.loads(Path(p).read_text(encoding="utf-8"))
+        reproductions[f"{r['kernel']}/{r['fixture']}"] = r
+    result = report.build(compares, reproductions, golden.integrity_problems("."))
+    atomic.write_json(f"{paths.VERIFY_DIR}/report.json", result)
+    atomic.write_text(f"{paths.VERIFY_DIR}/report.md", report.markdown(result))
+    print(report.table(result), flush=True)
+    if not result["passed"]:
+        for line in report.failure_lines(result):
+            print(f"FAIL {line}", file=sys.stderr)
+        print(f"verify: FAIL ({result['summary']['failed']} of {result['summary']['fixtures']} "
+              f"fixtures failed; see {paths.VERIFY_DIR}/report.md)", file=sys.stderr, flush=True)
+        sys.exit(1)
+    print(f"verify: PASS ({result['summary']['fixtures']} fixtures; "
+          f"report in {paths.VERIFY_DIR}/report.md)", flush=True)
+
+
+rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)

@@ -1,0 +1,130 @@
+"""Compare kernel outputs with the float32 reference and the float64 oracle, against tolerances.
+
+Per output: max abs error, max relative error, relative L2 (||out - ref|| /
+||ref||), max ULP distance, count of non-finite outputs, count of unwritten
+(still NaN-poisoned where the reference is finite) elements.  Error metrics are
+taken over elements where both sides are finite; non-finite disagreements are
+counted separately and always fail.  The oracle metrics let a report tell the
+kernel's error from the float32 reference's own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+_INT_VIEW = {np.dtype(np.float32): np.int32, np.dtype(np.float16): np.int16}
+METRICS = ("max_abs", "max_rel", "rel_l2", "max_ulp")
+
+
+def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Units in the last place between same-dtype float arrays (finite elements).
+
+    Maps each float's bits to an integer that is monotonic in the float's value
+    (negative floats reflected below zero), so the difference of two such
+    integers counts the representable values between them; -0 and +0 are 0 apart.
+    """
+    ints = _INT_VIEW[a.dtype]
+    bits = np.iinfo(ints).bits
+
+    def ordered(x: np.ndarray) -> np.ndarray:
+        i = np.ascontiguousarray(x).view(ints).astype(np.int64)
+        return np.where(i < 0, -(1 << (bits - 1)) - i, i)
+
+    return np.abs(ordered(a) - ordered(b))
+
+
+def metrics(out: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
+    """All metrics of ``out`` against ``ref`` (float32 reference or float64 oracle)."""
+    out_finite, ref_finite = np.isfinite(out), np.isfinite(ref)
+    both = out_finite & ref_finite
+    o, r = out[both].astype(np.float64), ref[both].astype(np.float64)
+    diff = np.abs(o - r)
+    nonzero = r != 0
+    ref_norm = float(np.sqrt(np.sum(r * r)))
+    diff_norm = float(np.sqrt(np.sum(diff * diff)))
+    rel_l2 = diff_norm / ref_norm if ref_norm > 0 else 0.0 if diff_norm == 0 else math.inf
+    with np.errstate(over="ignore", invalid="ignore"):
+        ref_as_out = ref[both].astype(out.dtype)
+    ulp = ulp_distance(out[both], ref_as_out) if out.dtype in _INT_VIEW else np.zeros(0)
+    same_class = (np.isnan(out) & np.isnan(ref)) | (np.isinf(out) & (out == ref))
+    return {
+        "max_abs": float(diff.max()) if diff.size else 0.0,
+        "max_rel": float((diff[nonzero] / np.abs(r[nonzero])).max()) if nonzero.any() else 0.0,
+        "rel_l2": rel_l2,
+        "max_ulp": int(ulp.max()) if ulp.size else 0,
+        "non_finite": int((~out_finite).sum()),
+        "unwritten": int((np.isnan(out) & ref_finite).sum()),
+        "non_finite_mismatch": int(((~both) & ~same_class).sum()),
+        "elements": int(out.size),
+    }
+
+
+def _check(
+    name: str, m: Mapping[str, Any], tolerance: Mapping[str, Any], against: str
+) -> list[tuple[str, str]]:
+    """(metric, sentence) for every tolerance ``m`` violates."""
+    failures = []
+    if m["unwritten"]:
+        failures.append((f"{name}.unwritten", f"{name}: {m['unwritten']} of {m['elements']} "
+                         f"elements unwritten (still NaN poison where the {against} is finite)"))
+    if m["non_finite_mismatch"]:
+        failures.append((f"{name}.non_finite", f"{name}: {m['non_finite_mismatch']} elements "
+                         f"non-finite where the {against} is finite, or the reverse"))
+    if tolerance.get("require_finite", True) and m["non_finite"]:
+        failures.append((f"{name}.non_finite", f"{name}: {m['non_finite']} non-finite outputs "
+                         "(require_finite)"))
+    for key in METRICS:
+        if key in tolerance and not m[key] <= tolerance[key]:
+            failures.append((f"{name}.{key}", f"{name}.{key} = {m[key]:.6g} exceeds "
+                             f"tolerance {tolerance[key]:.6g} (vs {against})"))
+    return failures
+
+
+def compare(
+    outputs: Mapping[str, np.ndarray],
+    references: Mapping[str, np.ndarray],
+    oracle: Mapping[str, np.ndarray] | None,
+    tolerance: Mapping[str, Any],
+    oracle_tolerance: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Metrics per output and a verdict.
+
+    Returns ``{"passed", "failing_metric", "failures", "outputs": {name:
+    {"vs_reference": metrics, "vs_oracle": metrics}}}``; ``failing_metric`` is
+    the first violated metric (e.g. ``"a_inv.max_ulp"``), None when passed.
+    ``tolerance`` applies vs the float32 reference, ``oracle_tolerance`` (if any)
+    vs the float64 oracle.
+    """
+    per_output: dict[str, Any] = {}
+    failures: list[tuple[str, str]] = []
+    for name, ref in references.items():
+        out = outputs[name]
+        entry = {"vs_reference": metrics(out, ref)}
+        failures += _check(name, entry["vs_reference"], tolerance, "reference")
+        if oracle is not None:
+            entry["vs_oracle"] = metrics(out, oracle[name])
+            entry["reference_vs_oracle"] = metrics(ref, oracle[name])
+            if oracle_tolerance:
+                failures += _check(name, entry["vs_oracle"], oracle_tolerance, "float64 oracle")
+        per_output[name] = entry
+    return {
+        "passed": not failures,
+        "failing_metric": failures[0][0] if failures else None,
+        "failures": [sentence for _, sentence in failures],
+        "outputs": per_output,
+    }
+
+
+def json_safe(obj: Any) -> Any:
+    """Replace non-finite floats by strings so the JSON is standard and deterministic."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    return obj

@@ -1,0 +1,106 @@
+"""Launch one kernel on one fixture through a backend: the stage behind the ``kernel`` rule.
+
+Also the public entry point for mutation testing: :func:`run` takes any Metal
+source text, so a mutant is just another ``source_text``.  Outputs are always
+poisoned with NaN (``init_value``) so elements the kernel never writes are
+counted by the comparison instead of passing by luck.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from fixturepipe.backends import Backend, BackendUnavailable
+from fixturepipe.config_checks import Fixture
+from fixturepipe.spec import KernelSpec
+
+
+class KernelFault(RuntimeError):
+    """The kernel could not produce outputs (compile error, crash, timeout, race, ...).
+
+    ``kind`` is the backend's exception class name (e.g. ``MetalCompileError``);
+    the original exception is ``__cause__``.  Pipeline bugs are *not* wrapped.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+
+
+def _fault_types(backend: Backend) -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "the kernel failed" rather than "the pipeline is broken"."""
+    if backend.name == "cpu":
+        from fixturepipe.metal_cpu import MetalCpuError
+
+        return (MetalCpuError,)
+    return (RuntimeError, ValueError)  # what mx.fast.metal_kernel raises on compile/launch errors
+
+
+def _display_path(path: Path) -> str:
+    """Relative to the working directory when possible, so messages hold no absolute paths."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def run(
+    spec: KernelSpec,
+    fixture: Fixture,
+    backend: Backend,
+    inputs: Mapping[str, np.ndarray],
+    source_text: str | None = None,
+    source_path: str | os.PathLike[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """Run ``spec``'s kernel on ``inputs`` for ``fixture``'s sizes; return {output name: array}.
+
+    ``source_text`` defaults to the spec's ``.metal`` file; ``source_path`` is
+    the file name compile errors point at (defaults to the spec's source, shown
+    relative to the working directory).  Raises :class:`KernelFault` for kernel
+    failures.
+    """
+    import mlx.core as mx
+
+    if source_text is None:
+        source_text = spec.source_path.read_text(encoding="utf-8")
+    shown_path = _display_path(Path(source_path) if source_path else spec.source_path)
+    header = spec.header_path.read_text(encoding="utf-8") if spec.header_path else ""
+    launch = spec.launch_for(fixture.sizes)
+    template = [
+        (k, getattr(mx, v) if isinstance(v, str) else v) for k, v in launch["template"].items()
+    ]
+    faults = _fault_types(backend)
+    try:
+        kernel = backend.build(
+            spec.name,
+            [t.name for t in spec.inputs],
+            [t.name for t in spec.outputs],
+            source_text,
+            header,
+            source_path=shown_path,
+            race_check=fixture.race_check,
+            timeout=fixture.timeout,
+        )
+        outputs = kernel(
+            inputs=[mx.array(inputs[t.name]) for t in spec.inputs],
+            template=template,
+            grid=launch["grid"],
+            threadgroup=launch["threadgroup"],
+            output_shapes=[t.shape_for(fixture.sizes) for t in spec.outputs],
+            output_dtypes=[getattr(mx, t.dtype) for t in spec.outputs],
+            init_value=float("nan"),
+            verbose=False,
+        )
+        arrays = {
+            t.name: np.array(o, copy=True) for t, o in zip(spec.outputs, outputs, strict=True)
+        }
+    except BackendUnavailable:
+        raise
+    except faults as exc:
+        raise KernelFault(type(exc).__name__, str(exc)) from exc
+    return arrays

@@ -1,0 +1,66 @@
+"""The artifact layout (docs/DESIGN.md), as relative paths from the project root.
+
+One module owns every path so the Snakefile, the rule scripts, ``accept`` and the
+DVC/mutation code agree on where things live.  Paths are relative (POSIX) so
+they can go into checksum files and stay machine-independent.
+"""
+
+from __future__ import annotations
+
+from fixturepipe.spec import KernelSpec
+
+ARTIFACTS = "artifacts"
+GOLDEN_ROOT = f"{ARTIFACTS}/fixtures"
+GOLDEN_MANIFEST = f"{ARTIFACTS}/golden.sha256"
+MANIFEST = f"{ARTIFACTS}/SHA256SUMS"
+VERIFY_DIR = f"{ARTIFACTS}/verify"
+LOG_DIR = f"{ARTIFACTS}/logs"
+
+
+def generated_dir(kernel: str, fixture: str) -> str:
+    """What ``inputs``/``reference`` produce now from config + code."""
+    return f"{ARTIFACTS}/generated/{kernel}/{fixture}"
+
+
+def golden_dir(kernel: str, fixture: str) -> str:
+    """The accepted bytes (DVC-tracked); written only by ``accept``."""
+    return f"{GOLDEN_ROOT}/{kernel}/{fixture}"
+
+
+def run_dir(backend: str, kernel: str, fixture: str) -> str:
+    """Kernel outputs, ``run.json``, ``compare.json`` for one backend."""
+    return f"{ARTIFACTS}/runs/{backend}/{kernel}/{fixture}"
+
+
+def reproduce_dir(kernel: str, fixture: str) -> str:
+    """``reproducibility.json``: generated vs golden bytes."""
+    return f"{ARTIFACTS}/reproduce/{kernel}/{fixture}"
+
+
+def input_file(spec: KernelSpec, name: str) -> str:
+    """``<k>_input_<x>.bin`` (seed-script name)."""
+    return f"{spec.name}_input_{name}.bin"
+
+
+def reference_file(spec: KernelSpec, name: str) -> str:
+    """``<k>_<y>_ref.bin`` (seed-script name)."""
+    return f"{spec.name}_{name}_ref.bin"
+
+
+def output_file(spec: KernelSpec, name: str) -> str:
+    """``<k>_<y>.bin``: a kernel output in a run folder."""
+    return f"{spec.name}_{name}.bin"
+
+
+def meta_file(spec: KernelSpec) -> str:
+    """``<k>_meta.json`` (seed-script name)."""
+    return f"{spec.name}_meta.json"
+
+
+def fixture_files(spec: KernelSpec) -> list[str]:
+    """The file names of one fixture folder: inputs, references, meta (what ``accept`` copies)."""
+    return (
+        [input_file(spec, t.name) for t in spec.inputs]
+        + [reference_file(spec, t.name) for t in spec.outputs]
+        + [meta_file(spec)]
+    )

@@ -1,0 +1,165 @@
+"""What the Snakefile builds: validated fixtures, their file lists, and each rule's code inputs.
+
+Built once at Snakefile parse time from the config, the kernel specs and the
+golden manifest; the Snakefile only loops over it.  It decides, per fixture,
+whether the kernel runs on golden files (accepted, in ``golden.sha256``) or on
+freshly generated ones (a *candidate*).  No numpy or MLX import here: this
+cost is paid by every Snakemake invocation, including a no-op ``verify``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import fixturepipe
+from fixturepipe import config_checks, golden, paths, spec
+from fixturepipe.config_checks import Fixture
+from fixturepipe.spec import KernelSpec
+
+_COMMON = ("__init__.py", "spec.py", "expr.py", "paths.py", "atomic.py", "rulescript.py")
+_RULE_MODULES: dict[str, tuple[str, ...]] = {
+    "inputs": ("generators.py", "binio.py", "fixture_io.py"),
+    "reference": ("references.py", "binio.py", "fixture_io.py"),
+    "kernel": ("kernel_stage.py", "backends.py", "binio.py", "fixture_io.py", "provenance.py"),
+    "compare": ("compare.py", "references.py", "binio.py", "fixture_io.py"),
+    "reproduce": ("reproduce.py", "manifest.py", "compare.py", "binio.py", "fixture_io.py"),
+    "checksums": ("manifest.py",),
+    "verify": ("report.py", "golden.py", "manifest.py"),
+    "accept": ("golden.py", "manifest.py"),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the Snakefile needs, computed once per invocation."""
+
+    root: Path
+    configfile: str
+    specs: Mapping[str, KernelSpec]
+    fixtures: Sequence[Fixture]
+    golden_sums: Mapping[str, str]
+
+    def fixture(self, kernel: str, name: str) -> Fixture:
+        """The fixture ``kernel/name`` (KeyError if the config has none)."""
+        for f in self.fixtures:
+            if f.kernel == kernel and f.name == name:
+                return f
+        raise KeyError(f"{kernel}/{name}")
+
+    def fixtures_of(self, kernel: str) -> list[Fixture]:
+        """The fixtures of one kernel, in config order."""
+        return [f for f in self.fixtures if f.kernel == kernel]
+
+    # -- file lists ---------------------------------------------------------------------------
+    def generated_files(self, kernel: str, name: str) -> list[str]:
+        """Inputs, references and meta in ``artifacts/generated/<k>/<f>/``."""
+        d = paths.generated_dir(kernel, name)
+        return [f"{d}/{n}" for n in paths.fixture_files(self.specs[kernel])]
+
+    def golden_files(self, kernel: str, name: str) -> list[str]:
+        """The same names in ``artifacts/fixtures/<k>/<f>/``."""
+        d = paths.golden_dir(kernel, name)
+        return [f"{d}/{n}" for n in paths.fixture_files(self.specs[kernel])]
+
+    def source_dir(self, kernel: str, name: str) -> str:
+        """Where the kernel and compare read fixtures: golden if accepted, else generated.
+
+        For an accepted fixture whose golden files are absent this raises
+        :class:`golden.GoldenMissingError` ("run `dvc pull`"); Snakemake calls it
+        while building the DAG, so the run stops before any job.
+        """
+        f = self.fixture(kernel, name)
+        if not f.golden:
+            return paths.generated_dir(kernel, name)
+        golden.require_present(self.root, self.golden_files(kernel, name))
+        return paths.golden_dir(kernel, name)
+
+    def fixture_inputs(self, kernel: str, name: str) -> dict[str, str]:
+        """{input name: path} of the kernel's inputs for this fixture (golden or candidate)."""
+        s = self.specs[kernel]
+        d = self.source_dir(kernel, name)
+        return {t.name: f"{d}/{paths.input_file(s, t.name)}" for t in s.inputs}
+
+    def fixture_references(self, kernel: str, name: str) -> dict[str, str]:
+        """{output name: path} of the float32 references (golden or candidate)."""
+        s = self.specs[kernel]
+        d = self.source_dir(kernel, name)
+        return {t.name: f"{d}/{paths.reference_file(s, t.name)}" for t in s.outputs}
+
+    def run_files(self, f: Fixture) -> list[str]:
+        """Kernel outputs and ``run.json`` of a fixture (checksummed)."""
+        s = self.specs[f.kernel]
+        d = paths.run_dir(f.backend, f.kernel, f.name)
+        return [f"{d}/{paths.output_file(s, t.name)}" for t in s.outputs] + [f"{d}/run.json"]
+
+    def compare_file(self, f: Fixture) -> str:
+        """``compare.json`` of a fixture."""
+        return f"{paths.run_dir(f.backend, f.kernel, f.name)}/compare.json"
+
+    def reproduce_file(self, f: Fixture) -> str:
+        """``reproducibility.json`` of an accepted fixture."""
+        return f"{paths.reproduce_dir(f.kernel, f.name)}/reproducibility.json"
+
+    def checksummed_files(self) -> list[str]:
+        """Every artifact the verify DAG reads or writes, except logs and provenance."""
+        files: list[str] = []
+        for f in self.fixtures:
+            files += self.generated_files(f.kernel, f.name) + self.run_files(f)
+            files.append(self.compare_file(f))
+            if f.golden:
+                files += self.golden_files(f.kernel, f.name)
+                files.append(self.reproduce_file(f))
+        return sorted(set(files))
+
+    def verify_inputs(self) -> list[str]:
+        """What ``verify`` collects: every compare and reproducibility result, the manifest."""
+        files = [self.compare_file(f) for f in self.fixtures]
+        files += [self.reproduce_file(f) for f in self.fixtures if f.golden]
+        return [*files, paths.MANIFEST]
+
+    def accept_inputs(self) -> list[str]:
+        """Generated files of every configured fixture (what ``accept`` promotes)."""
+        return [p for f in self.fixtures for p in self.generated_files(f.kernel, f.name)]
+
+    # -- code each rule runs ------------------------------------------------------------------
+    def code(self, rule: str) -> list[str]:
+        """Package modules rule ``rule`` imports, so editing one reruns exactly its rules.
+
+        Snakemake notices an edited ``script:`` file but not a module it imports,
+        so these are declared as inputs.  The kernel rule also depends on the
+        CPU executor's files when that is the backend.
+        """
+        pkg = Path(fixturepipe.__file__).parent
+        files = [pkg / m for m in (*_COMMON, *_RULE_MODULES[rule])]
+        if rule == "kernel" and any(f.backend == "cpu" for f in self.fixtures):
+            cpu = pkg / "metal_cpu"
+            files += sorted(
+                p for p in cpu.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
+            )
+        return [self._rel(p) for p in files if p.exists()]
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def build(config: Mapping[str, Any], root: str | Path, configfiles: Sequence[str] = ()) -> Plan:
+    """Load specs, run the semantic config checks, and mark accepted fixtures golden.
+
+    Raises :class:`config_checks.ConfigError` or :class:`spec.SpecError` with
+    sentences naming file, fixture and field.
+    """
+    root = Path(root).resolve()
+    configfile = ", ".join(str(c) for c in configfiles) or "config"
+    specs = spec.load_all(root / str(config.get("kernels_dir", "kernels")))
+    fixtures = config_checks.check(config, specs, configfile)
+    sums = golden.read_manifest(root)
+    accepted = golden.golden_fixtures(sums)
+    fixtures = [replace(f, golden=(f.kernel, f.name) in accepted) for f in fixtures]
+    return Plan(root, configfile, specs, fixtures, sums)

@@ -1,0 +1,139 @@
+"""The verify verdict: one row per fixture, a terminal table, ``report.json`` and ``report.md``.
+
+Inputs are plain dicts (compare.json, reproducibility.json, golden integrity
+problems), so this module needs no numpy and ``verify`` stays fast on a no-op run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fixturepipe.golden import IntegrityProblem
+
+COLUMNS = ("kernel", "fixture", "backend", "max abs", "rel L2", "max ULP", "verdict")
+
+
+def _worst(result: Mapping[str, Any], key: str) -> Any:
+    values = [o["vs_reference"][key] for o in result.get("outputs", {}).values()]
+    numeric = [v for v in values if isinstance(v, int | float)]
+    if len(numeric) != len(values):
+        return next(v for v in values if not isinstance(v, int | float))
+    return max(numeric) if numeric else None
+
+
+def build(
+    compares: Sequence[Mapping[str, Any]],
+    reproductions: Mapping[str, Mapping[str, Any]],
+    integrity: Sequence[IntegrityProblem],
+) -> dict[str, Any]:
+    """Combine per-fixture results into the report dict (``passed`` is the verdict)."""
+    rows = []
+    for c in compares:
+        key = f"{c['kernel']}/{c['fixture']}"
+        reasons = list(c.get("failures", []))
+        repro = reproductions.get(key)
+        if repro is not None:
+            reasons += repro["failures"]
+        reasons += [p.sentence() for p in integrity if f"/{key}/" in p.path]
+        golden = c.get("source") == "golden"
+        verdict = "FAIL" if reasons else ("PASS" if golden else "PASS (candidate)")
+        rows.append({
+            "kernel": c["kernel"],
+            "fixture": c["fixture"],
+            "backend": c["backend"],
+            "golden": golden,
+            "max_abs": _worst(c, "max_abs"),
+            "rel_l2": _worst(c, "rel_l2"),
+            "max_ulp": _worst(c, "max_ulp"),
+            "verdict": verdict,
+            "failing_metric": c.get("failing_metric") or (
+                "reproducibility" if repro is not None and repro["failures"] else None),
+            "reasons": reasons,
+            "kernel_error": c.get("kernel_error"),
+            "outputs": c.get("outputs", {}),
+        })
+    keys = {f"/{r['kernel']}/{r['fixture']}/" for r in rows}
+    orphan = [p.sentence() for p in integrity if not any(k in p.path for k in keys)]
+    failed = [r for r in rows if r["verdict"] == "FAIL"]
+    return {
+        "passed": not failed and not integrity,
+        "summary": {
+            "fixtures": len(rows),
+            "failed": len(failed),
+            "candidates": sum(1 for r in rows if not r["golden"]),
+            "integrity_problems": len(integrity),
+        },
+        "fixtures": rows,
+        "integrity": [
+            {"path": p.path, "expected_sha256": p.expected, "actual_sha256": p.actual}
+            for p in integrity
+        ],
+        "other_problems": orphan,
+    }
+
+
+def _fmt(value: Any, kind: str) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return str(value) if kind == "int" else f"{value:.3g}"
+
+
+def table(report: Mapping[str, Any]) -> str:
+    """The compact terminal table, one line per fixture."""
+    lines = [
+        [r["kernel"], r["fixture"], r["backend"], _fmt(r["max_abs"], "f"),
+         _fmt(r["rel_l2"], "f"), _fmt(r["max_ulp"], "int"), r["verdict"]]
+        for r in report["fixtures"]
+    ]
+    widths = [max(len(h), *(len(x[i]) for x in lines)) for i, h in enumerate(COLUMNS)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [fmt.format(*COLUMNS), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*x) for x in lines]
+    return "\n".join(out)
+
+
+def failure_lines(report: Mapping[str, Any]) -> list[str]:
+    """One sentence per failure, naming kernel, fixture and metric (or file and hashes)."""
+    lines = []
+    for r in report["fixtures"]:
+        lines += [f"{r['kernel']}/{r['fixture']} ({r['backend']}): {why}" for why in r["reasons"]]
+    lines += report["other_problems"]
+    return lines
+
+
+def markdown(report: Mapping[str, Any]) -> str:
+    """The human-readable report."""
+    s = report["summary"]
+    verdict = "PASS" if report["passed"] else "FAIL"
+    out = [
+        f"# Verify report: {verdict}",
+        "",
+        f"{s['fixtures']} fixtures, {s['failed']} failed, {s['candidates']} candidates "
+        f"(not golden yet: accept with `dvc repro && dvc push`), "
+        f"{s['integrity_problems']} golden integrity problems.",
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
+    for r in report["fixtures"]:
+        out.append("| " + " | ".join([
+            r["kernel"], r["fixture"], r["backend"], _fmt(r["max_abs"], "f"),
+            _fmt(r["rel_l2"], "f"), _fmt(r["max_ulp"], "int"), r["verdict"]]) + " |")
+    problems = failure_lines(report)
+    if problems:
+        out += ["", "## Failures", ""] + [f"- {line}" for line in problems]
+    out += ["", "## Errors vs the float64 oracle", "",
+            "| kernel | fixture | output | kernel max ULP | reference max ULP | kernel rel L2 |"
+            " reference rel L2 |", "|---|---|---|---|---|---|---|"]
+    for r in report["fixtures"]:
+        for name, o in r["outputs"].items():
+            if "vs_oracle" in o:
+                k, ref = o["vs_oracle"], o["reference_vs_oracle"]
+                out.append(
+                    f"| {r['kernel']} | {r['fixture']} | {name} | {_fmt(k['max_ulp'], 'int')} | "
+                    f"{_fmt(ref['max_ulp'], 'int')} | {_fmt(k['rel_l2'], 'f')} | "
+                    f"{_fmt(ref['rel_l2'], 'f')} |")
+    return "\n".join(out) + "\n"
