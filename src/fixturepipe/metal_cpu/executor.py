@@ -1,0 +1,225 @@
+"""Running a compiled kernel in a child process.
+
+The arrays travel through one argument file (in /dev/shm when it has room) that the
+child maps shared: a header (grid, threadgroup, parameter offsets) and one region
+per parameter. Each region ends at a page boundary followed by an inaccessible
+guard page, so running off the end of a buffer is a crash with a message instead
+of silent corruption. A separate process means an out-of-bounds write or an
+endless loop cannot take down Python: the parent kills the child after `timeout`.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import (
+    BarrierDivergenceError,
+    KernelCrashError,
+    KernelTimeoutError,
+    LaunchError,
+    MetalCpuError,
+    RaceDetectedError,
+)
+
+MAGIC = 0x3130555043544D4D
+MAX_PARAMS = 64
+_HEADER = struct.Struct(f"<QII3I3I{MAX_PARAMS}QII{MAX_PARAMS}Q")
+ERROR_EXIT = 86
+TSAN_EXIT = 66
+
+
+@dataclass
+class Region:
+    """One parameter's bytes: `data` is written at the region start; `origin` is how far
+    into the region element 0 lies (non-zero for negative strides)."""
+
+    data: np.ndarray | bytes | None  # None: fill with `fill`
+    nbytes: int
+    fill: bytes = b"\xff"
+    origin: int = 0
+    guard: bool = True
+
+
+@dataclass
+class RunResult:
+    """Output arrays (numpy, raw bytes reinterpreted by the caller) and timing."""
+
+    outputs: list[np.ndarray]
+    seconds: float
+
+
+def _align(n: int, a: int) -> int:
+    return (n + a - 1) // a * a
+
+
+def _scratch_dir(total: int) -> str | None:
+    shm = "/dev/shm"
+    try:
+        if os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > total * 1.5 + (64 << 20):
+            return shm
+    except OSError:
+        pass
+    return None
+
+
+def _layout(regions: Sequence[Region]) -> tuple[list[int], list[int], int]:
+    page = mmap.PAGESIZE
+    cursor = _align(_HEADER.size, page)
+    starts, guards = [], []
+    for r in regions:
+        end_page = _align(cursor + r.nbytes, page)
+        start = (end_page - r.nbytes) // 64 * 64
+        if start < cursor:
+            end_page += page
+            start = (end_page - r.nbytes) // 64 * 64
+        starts.append(start)
+        if r.guard:
+            guards.append(end_page)
+            cursor = end_page + page
+        else:
+            cursor = _align(start + max(r.nbytes, 1), 64)
+    return starts, guards, _align(cursor, page)
+
+
+def _parse_tsan(stderr: str) -> str:
+    """The racing accesses of ThreadSanitizer's reports, as `file:line` locations."""
+    lines = []
+    for line in stderr.splitlines():
+        s = line.strip()
+        if s.startswith(
+            (
+                "WARNING: ThreadSanitizer",
+                "Write of size",
+                "Read of size",
+                "Previous write",
+                "Previous read",
+                "Atomic",
+            )
+        ):
+            lines.append(s)
+        elif s.startswith("#0") or s.startswith("#1"):
+            lines.append("    " + s)
+    return "\n".join(lines)
+
+
+def run(
+    binary: Path,
+    kernel_name: str,
+    regions: Sequence[Region],
+    outputs: Sequence[tuple[int, np.dtype, tuple[int, ...]]],
+    grid: tuple[int, int, int],
+    group: tuple[int, int, int],
+    workers: int,
+    timeout: float,
+    env: dict[str, str] | None = None,
+    race_report: bool = False,
+) -> RunResult:
+    """Runs `binary` over `regions`; returns the regions listed in `outputs` as arrays.
+
+    outputs: (region index, numpy dtype, shape) per output.
+    """
+    if len(regions) > MAX_PARAMS:
+        raise LaunchError(f"kernel {kernel_name} has more than {MAX_PARAMS} buffer parameters")
+    starts, guards, total = _layout(regions)
+    offsets = [s + r.origin for s, r in zip(starts, regions, strict=True)]
+    header = _HEADER.pack(
+        MAGIC,
+        len(regions),
+        workers,
+        *grid,
+        *group,
+        *(offsets + [0] * (MAX_PARAMS - len(offsets))),
+        min(len(guards), MAX_PARAMS),
+        0,
+        *(guards[:MAX_PARAMS] + [0] * (MAX_PARAMS - min(len(guards), MAX_PARAMS))),
+    )
+    tmpdir = tempfile.mkdtemp(prefix="metal_cpu-", dir=_scratch_dir(total))
+    try:
+        args_path = Path(tmpdir) / "args.bin"
+        with open(args_path, "wb+") as f:
+            f.truncate(total)
+            f.write(header)
+            for start, r in zip(starts, regions, strict=True):
+                f.seek(start)
+                if r.data is None:
+                    f.write(r.fill * (r.nbytes // len(r.fill)))
+                elif isinstance(r.data, bytes):
+                    f.write(r.data)
+                else:
+                    f.write(memoryview(np.ascontiguousarray(r.data)).cast("B"))
+        begin = time.perf_counter()
+        proc = subprocess.Popen(
+            [str(binary), str(args_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+        try:
+            _, err_bytes = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise KernelTimeoutError(
+                f"kernel {kernel_name} did not finish within {timeout:g} s and was killed: "
+                "an endless loop, or threads spinning on memory no other thread will write? "
+                "(raise `timeout=` if the kernel is just slow)"
+            ) from None
+        seconds = time.perf_counter() - begin
+        stderr = err_bytes.decode(errors="replace")
+        _raise_for_status(kernel_name, proc.returncode, stderr, race_report)
+        arrays = []
+        for region_index, dtype, shape in outputs:
+            count = int(np.prod(shape, dtype=np.int64))
+            arr = np.fromfile(args_path, dtype=dtype, count=count, offset=starts[region_index])
+            arrays.append(arr.reshape(shape))
+        return RunResult(arrays, seconds)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _raise_for_status(name: str, code: int, stderr: str, race_report: bool) -> None:
+    if code == 0 and not (race_report and "WARNING: ThreadSanitizer: data race" in stderr):
+        return
+    if race_report and "ThreadSanitizer: data race" in stderr:
+        raise RaceDetectedError(
+            f"kernel {name}: data race between threads (no barrier orders these accesses):\n"
+            + _parse_tsan(stderr)
+        )
+    if code == ERROR_EXIT and "MTLCPU-ERROR " in stderr:
+        tail = stderr[stderr.index("MTLCPU-ERROR ") :]
+        kind, _, message = tail.partition("\n")
+        kind = kind.split()[1]
+        message = message.strip()
+        if kind == "launch":
+            raise LaunchError(message)
+        if kind == "divergence":
+            raise BarrierDivergenceError(message)
+        raise MetalCpuError(message)
+    if code < 0:
+        sig = signal.Signals(-code).name
+        detail = ""
+        if "MTLCPU-CRASH" in stderr:
+            detail = stderr[stderr.index("MTLCPU-CRASH") :].split("\n", 2)[1]
+        hint = (
+            " (an out-of-bounds access: a guard page follows every buffer, or a fiber stack "
+            "overflow)"
+            if sig in ("SIGSEGV", "SIGBUS")
+            else ""
+        )
+        raise KernelCrashError(
+            f"kernel {name} crashed with {sig}{hint}" + (f": {detail}" if detail else "")
+        )
+    raise MetalCpuError(f"kernel {name} exited with status {code}:\n{stderr.strip()[-4000:]}")

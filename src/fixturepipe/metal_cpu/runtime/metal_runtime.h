@@ -1,0 +1,10 @@
+// Everything a kernel translated by fixturepipe.metal_cpu sees: Metal types, math,
+// synchronisation and MLX's preamble helpers, then `using namespace metal;` as in
+// MLX's generated source.
+#pragma once
+#include "metal_types.h"
+#include "metal_math.h"
+#include "metal_sync.h"
+#include "mlx_preamble.h"
+
+using namespace metal;

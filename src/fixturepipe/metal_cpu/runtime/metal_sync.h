@@ -1,0 +1,297 @@
+// Synchronisation seen by kernel code: threadgroup_barrier, simdgroup functions,
+// atomics and threadgroup memory. Threads of a threadgroup are fibers run by one
+// worker; a barrier or simd function parks the calling fiber (mtl_park) and the
+// scheduler in launcher.h releases it once every live thread concerned has arrived
+// at the same call site (identified by the presumed .metal line and column).
+#pragma once
+#include "metal_types.h"
+
+namespace metal {
+
+enum class mem_flags : unsigned { mem_none = 0, mem_device = 1, mem_threadgroup = 2,
+                                  mem_texture = 4, mem_threadgroup_imageblock = 8 };
+METAL_FUNC mem_flags operator|(mem_flags a, mem_flags b) {
+  return (mem_flags)((unsigned)a | (unsigned)b);
+}
+
+enum memory_order { memory_order_relaxed = __ATOMIC_RELAXED, memory_order_acquire = __ATOMIC_ACQUIRE,
+                    memory_order_release = __ATOMIC_RELEASE, memory_order_acq_rel = __ATOMIC_ACQ_REL,
+                    memory_order_seq_cst = __ATOMIC_SEQ_CST };
+enum thread_scope { thread_scope_thread, thread_scope_simdgroup, thread_scope_threadgroup,
+                    thread_scope_device };
+
+// ---- scheduler interface (implemented in launcher.h) ----
+enum { MTL_RUNNABLE = 0, MTL_AT_BARRIER = 1, MTL_AT_SIMD = 2, MTL_DONE = 3 };
+constexpr int MTL_SIMD_WIDTH = 32;
+constexpr int MTL_SLOT_BYTES = 32;
+
+struct mtl_thread {
+  void* sp;                // saved stack pointer while parked
+  uint32_t index;          // thread_index_in_threadgroup
+  uint32_t state;
+  uint32_t site_line, site_col;
+  const char* site_file;
+  alignas(32) unsigned char slot[MTL_SLOT_BYTES];  // this lane's simd operand
+};
+struct mtl_simd_view {
+  uint32_t mask;           // lanes taking part in the released simd operation
+  alignas(32) unsigned char lanes[MTL_SIMD_WIDTH][MTL_SLOT_BYTES];
+};
+
+extern thread_local mtl_thread* mtl_self;
+extern thread_local bool mtl_fibers;  // false on the no-barrier fast path
+void mtl_park(uint32_t state, const char* file, uint32_t line, uint32_t col);
+const mtl_simd_view& mtl_simd_snapshot();
+void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char* name, const char* file,
+                   uint32_t line);
+[[noreturn]] void mtl_fail(int code, const char* fmt, ...);
+
+// Threadgroup memory declared at kernel scope becomes a reference into the group's arena.
+template <class A>
+METAL_FUNC A* mtl_threadgroup_var(int site, const char* name,
+                                  const char* file = __builtin_FILE(),
+                                  uint32_t line = __builtin_LINE()) {
+  return static_cast<A*>(mtl_tg_alloc(sizeof(A), alignof(A) < 16 ? 16 : alignof(A), site, name,
+                                      file, line));
+}
+
+METAL_FUNC void threadgroup_barrier(mem_flags = mem_flags::mem_none,
+                                    const char* file = __builtin_FILE(),
+                                    uint32_t line = __builtin_LINE(),
+                                    uint32_t col = __builtin_COLUMN()) {
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  mtl_park(MTL_AT_BARRIER, file, line, col);
+}
+
+// ---- SIMD-group functions over 32 lanes ----
+template <class T> METAL_FUNC const T& mtl_lane_value(const mtl_simd_view& v, int lane) {
+  return *reinterpret_cast<const T*>(v.lanes[lane]);
+}
+template <class T>
+METAL_FUNC const mtl_simd_view& mtl_simd_exchange(const T& x, const char* file, uint32_t line,
+                                                 uint32_t col) {
+  static_assert(sizeof(T) <= MTL_SLOT_BYTES, "simd operand too large");
+  __builtin_memcpy(mtl_self->slot, &x, sizeof(T));
+  mtl_park(MTL_AT_SIMD, file, line, col);
+  return mtl_simd_snapshot();
+}
+METAL_FUNC uint32_t mtl_my_lane() { return mtl_self->index % MTL_SIMD_WIDTH; }
+
+#define MTL_SITE const char *file = __builtin_FILE(), uint32_t line = __builtin_LINE(), \
+                 uint32_t col = __builtin_COLUMN()
+#define MTL_SITE_ARGS file, line, col
+
+METAL_FUNC void simdgroup_barrier(mem_flags = mem_flags::mem_none, MTL_SITE) {
+  mtl_simd_exchange(0, MTL_SITE_ARGS);
+}
+
+// Reductions fold the active lanes in lane order (Apple's GPUs use a tree; sums of
+// floats can differ in the last bits, see docs/metal_cpu.md).
+#define MTL_SIMD_REDUCE(NAME, INIT, OP)                                   \
+  template <class T> METAL_FUNC decay_t<T> NAME(T x, MTL_SITE) {           \
+    typedef decay_t<T> V;                                                 \
+    const mtl_simd_view& v = mtl_simd_exchange<V>(x, MTL_SITE_ARGS);      \
+    bool first = true;                                                    \
+    V acc = x;                                                            \
+    for (int l = 0; l < MTL_SIMD_WIDTH; ++l) {                            \
+      if (!(v.mask >> l & 1)) continue;                                   \
+      const V& b = mtl_lane_value<V>(v, l);                               \
+      if (first) { acc = b; first = false; } else { acc = OP; }           \
+    }                                                                     \
+    return acc;                                                           \
+  }
+MTL_SIMD_REDUCE(simd_sum, 0, acc + b)
+MTL_SIMD_REDUCE(simd_product, 1, acc * b)
+MTL_SIMD_REDUCE(simd_max, 0, max(acc, b))
+MTL_SIMD_REDUCE(simd_min, 0, min(acc, b))
+MTL_SIMD_REDUCE(simd_and, 0, acc & b)
+MTL_SIMD_REDUCE(simd_or, 0, acc | b)
+MTL_SIMD_REDUCE(simd_xor, 0, acc ^ b)
+#undef MTL_SIMD_REDUCE
+
+template <class T> METAL_FUNC decay_t<T> simd_prefix_inclusive_sum(T x, MTL_SITE) {
+  typedef decay_t<T> V;
+  const mtl_simd_view& v = mtl_simd_exchange<V>(x, MTL_SITE_ARGS);
+  V acc = V(0);
+  for (uint32_t l = 0; l <= mtl_my_lane(); ++l)
+    if (v.mask >> l & 1) acc += mtl_lane_value<V>(v, l);
+  return acc;
+}
+template <class T> METAL_FUNC decay_t<T> simd_prefix_exclusive_sum(T x, MTL_SITE) {
+  typedef decay_t<T> V;
+  const mtl_simd_view& v = mtl_simd_exchange<V>(x, MTL_SITE_ARGS);
+  V acc = V(0);
+  for (uint32_t l = 0; l < mtl_my_lane(); ++l)
+    if (v.mask >> l & 1) acc += mtl_lane_value<V>(v, l);
+  return acc;
+}
+template <class T> METAL_FUNC decay_t<T> simd_prefix_inclusive_product(T x, MTL_SITE) {
+  typedef decay_t<T> V;
+  const mtl_simd_view& v = mtl_simd_exchange<V>(x, MTL_SITE_ARGS);
+  V acc = V(1);
+  for (uint32_t l = 0; l <= mtl_my_lane(); ++l)
+    if (v.mask >> l & 1) acc *= mtl_lane_value<V>(v, l);
+  return acc;
+}
+template <class T> METAL_FUNC decay_t<T> simd_prefix_exclusive_product(T x, MTL_SITE) {
+  typedef decay_t<T> V;
+  const mtl_simd_view& v = mtl_simd_exchange<V>(x, MTL_SITE_ARGS);
+  V acc = V(1);
+  for (uint32_t l = 0; l < mtl_my_lane(); ++l)
+    if (v.mask >> l & 1) acc *= mtl_lane_value<V>(v, l);
+  return acc;
+}
+
+// Reading a lane that is inactive or out of range yields the caller's own value.
+template <class T> METAL_FUNC decay_t<T> mtl_read_lane(const mtl_simd_view& v, T own, long src) {
+  if (src < 0 || src >= MTL_SIMD_WIDTH || !(v.mask >> src & 1)) return own;
+  return mtl_lane_value<decay_t<T>>(v, (int)src);
+}
+template <class T> METAL_FUNC decay_t<T> simd_shuffle(T x, ushort src, MTL_SITE) {
+  return mtl_read_lane(mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS), (decay_t<T>)x, src);
+}
+template <class T> METAL_FUNC decay_t<T> simd_broadcast(T x, ushort src, MTL_SITE) {
+  return mtl_read_lane(mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS), (decay_t<T>)x, src);
+}
+template <class T> METAL_FUNC decay_t<T> simd_shuffle_down(T x, ushort d, MTL_SITE) {
+  return mtl_read_lane(mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS), (decay_t<T>)x,
+                       (long)mtl_my_lane() + d);
+}
+template <class T> METAL_FUNC decay_t<T> simd_shuffle_up(T x, ushort d, MTL_SITE) {
+  return mtl_read_lane(mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS), (decay_t<T>)x,
+                       (long)mtl_my_lane() - d);
+}
+template <class T> METAL_FUNC decay_t<T> simd_shuffle_xor(T x, ushort m, MTL_SITE) {
+  return mtl_read_lane(mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS), (decay_t<T>)x,
+                       (long)(mtl_my_lane() ^ m));
+}
+template <class T> METAL_FUNC decay_t<T> simd_shuffle_rotate_down(T x, ushort d, MTL_SITE) {
+  return mtl_read_lane(mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS), (decay_t<T>)x,
+                       (long)((mtl_my_lane() + d) % MTL_SIMD_WIDTH));
+}
+template <class T> METAL_FUNC decay_t<T> simd_shuffle_rotate_up(T x, ushort d, MTL_SITE) {
+  return mtl_read_lane(mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS), (decay_t<T>)x,
+                       (long)((mtl_my_lane() + MTL_SIMD_WIDTH - d % MTL_SIMD_WIDTH) %
+                              MTL_SIMD_WIDTH));
+}
+template <class T>
+METAL_FUNC decay_t<T> simd_shuffle_and_fill_down(T x, decay_t<T> fill, ushort d, MTL_SITE) {
+  const mtl_simd_view& v = mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS);
+  long src = (long)mtl_my_lane() + d;
+  return src < MTL_SIMD_WIDTH ? mtl_read_lane(v, (decay_t<T>)x, src) : fill;
+}
+template <class T>
+METAL_FUNC decay_t<T> simd_shuffle_and_fill_up(T x, decay_t<T> fill, ushort d, MTL_SITE) {
+  const mtl_simd_view& v = mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS);
+  long src = (long)mtl_my_lane() - d;
+  return src >= 0 ? mtl_read_lane(v, (decay_t<T>)x, src) : fill;
+}
+template <class T> METAL_FUNC decay_t<T> simd_broadcast_first(T x, MTL_SITE) {
+  const mtl_simd_view& v = mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS);
+  return mtl_read_lane(v, (decay_t<T>)x, __builtin_ctz(v.mask));
+}
+METAL_FUNC bool simd_all(bool x, MTL_SITE) {
+  const mtl_simd_view& v = mtl_simd_exchange<bool>(x, MTL_SITE_ARGS);
+  for (int l = 0; l < MTL_SIMD_WIDTH; ++l)
+    if ((v.mask >> l & 1) && !mtl_lane_value<bool>(v, l)) return false;
+  return true;
+}
+METAL_FUNC bool simd_any(bool x, MTL_SITE) {
+  const mtl_simd_view& v = mtl_simd_exchange<bool>(x, MTL_SITE_ARGS);
+  for (int l = 0; l < MTL_SIMD_WIDTH; ++l)
+    if ((v.mask >> l & 1) && mtl_lane_value<bool>(v, l)) return true;
+  return false;
+}
+METAL_FUNC bool simd_is_first(MTL_SITE) {
+  const mtl_simd_view& v = mtl_simd_exchange<int>(0, MTL_SITE_ARGS);
+  return (uint32_t)__builtin_ctz(v.mask) == mtl_my_lane();
+}
+struct simd_vote {
+  typedef uint64_t vote_t;
+  vote_t bits;
+  explicit operator vote_t() const { return bits; }
+  bool all() const { return bits == 0xffffffffull; }
+  bool any() const { return bits != 0; }
+};
+METAL_FUNC simd_vote simd_ballot(bool x, MTL_SITE) {
+  const mtl_simd_view& v = mtl_simd_exchange<bool>(x, MTL_SITE_ARGS);
+  simd_vote r{0};
+  for (int l = 0; l < MTL_SIMD_WIDTH; ++l)
+    if ((v.mask >> l & 1) && mtl_lane_value<bool>(v, l)) r.bits |= 1ull << l;
+  return r;
+}
+METAL_FUNC simd_vote simd_active_threads_mask(MTL_SITE) {
+  const mtl_simd_view& v = mtl_simd_exchange<int>(0, MTL_SITE_ARGS);
+  return simd_vote{v.mask};
+}
+#undef MTL_SITE
+#undef MTL_SITE_ARGS
+
+// ---- atomics: real atomics, because threadgroups run on several OS threads ----
+template <class T> struct atomic {
+  T value;
+};
+typedef atomic<int> atomic_int;
+typedef atomic<unsigned int> atomic_uint;
+typedef atomic<bool> atomic_bool;
+typedef atomic<float> atomic_float;
+typedef atomic<unsigned long> atomic_ulong;
+typedef atomic<long> atomic_long;
+
+template <class T> METAL_FUNC T atomic_load_explicit(const volatile atomic<T>* a, memory_order) {
+  T r;
+  __atomic_load(&a->value, &r, __ATOMIC_SEQ_CST);
+  return r;
+}
+template <class T>
+METAL_FUNC void atomic_store_explicit(volatile atomic<T>* a, T v, memory_order) {
+  __atomic_store(&a->value, &v, __ATOMIC_SEQ_CST);
+}
+template <class T>
+METAL_FUNC T atomic_exchange_explicit(volatile atomic<T>* a, T v, memory_order) {
+  T r;
+  __atomic_exchange(&a->value, &v, &r, __ATOMIC_SEQ_CST);
+  return r;
+}
+template <class T>
+METAL_FUNC bool atomic_compare_exchange_weak_explicit(volatile atomic<T>* a, T* expected, T desired,
+                                                      memory_order, memory_order) {
+  return __atomic_compare_exchange(&a->value, expected, &desired, false, __ATOMIC_SEQ_CST,
+                                   __ATOMIC_SEQ_CST);
+}
+template <class T>
+METAL_FUNC bool atomic_compare_exchange_strong_explicit(volatile atomic<T>* a, T* expected,
+                                                        T desired, memory_order, memory_order) {
+  return atomic_compare_exchange_weak_explicit(a, expected, desired, memory_order_relaxed,
+                                               memory_order_relaxed);
+}
+// Read-modify-write through a compare-exchange loop (works for float too).
+template <class T, class F> METAL_FUNC T mtl_atomic_rmw(volatile atomic<T>* a, F f) {
+  T old;
+  __atomic_load(&a->value, &old, __ATOMIC_RELAXED);
+  T next = f(old);
+  while (!__atomic_compare_exchange(&a->value, &old, &next, true, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_RELAXED))
+    next = f(old);
+  return old;
+}
+#define MTL_ATOMIC_RMW(NAME, EXPR)                                                 \
+  template <class T, class U>                                                      \
+  METAL_FUNC T NAME(volatile atomic<T>* a, U operand, memory_order) {              \
+    T v = (T)operand;                                                              \
+    return mtl_atomic_rmw(a, [v](T o) { return (T)(EXPR); });                      \
+  }
+MTL_ATOMIC_RMW(atomic_fetch_add_explicit, o + v)
+MTL_ATOMIC_RMW(atomic_fetch_sub_explicit, o - v)
+MTL_ATOMIC_RMW(atomic_fetch_min_explicit, v < o ? v : o)
+MTL_ATOMIC_RMW(atomic_fetch_max_explicit, o < v ? v : o)
+MTL_ATOMIC_RMW(atomic_fetch_and_explicit, o & v)
+MTL_ATOMIC_RMW(atomic_fetch_or_explicit, o | v)
+MTL_ATOMIC_RMW(atomic_fetch_xor_explicit, o ^ v)
+#undef MTL_ATOMIC_RMW
+
+METAL_FUNC void atomic_thread_fence(mem_flags, memory_order, thread_scope = thread_scope_device) {
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+}  // namespace metal
