@@ -50,6 +50,7 @@ class Region:
     fill: bytes = b"\xff"
     origin: int = 0
     guard: bool = True
+    label: str = "a buffer"
 
 
 @dataclass
@@ -179,7 +180,8 @@ def run(
             ) from None
         seconds = time.perf_counter() - begin
         stderr = err_bytes.decode(errors="replace")
-        _raise_for_status(kernel_name, proc.returncode, stderr, race_report)
+        buffers = [(r.label, s, r.nbytes) for s, r in zip(starts, regions, strict=True)]
+        _raise_for_status(kernel_name, proc.returncode, stderr, race_report, buffers)
         arrays = []
         for region_index, dtype, shape in outputs:
             count = int(np.prod(shape, dtype=np.int64))
@@ -190,7 +192,28 @@ def run(
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _raise_for_status(name: str, code: int, stderr: str, race_report: bool) -> None:
+def _describe_offset(offset: int, buffers: Sequence[tuple[str, int, int]]) -> str:
+    """Names the buffer whose guard page (or interior) holds file offset `offset`."""
+    if offset < 0:
+        return " (outside the kernel's buffers: a wild pointer or a fiber stack overflow)"
+    for label, start, nbytes in buffers:
+        if start <= offset < start + nbytes:
+            return f" (inside {label}, byte {offset - start})"
+        if start + nbytes <= offset < start + nbytes + 2 * mmap.PAGESIZE:
+            return (
+                f" (out of bounds: {offset - start - nbytes} bytes past the end of {label}, "
+                f"which has {nbytes} bytes)"
+            )
+    return " (out of bounds of the kernel's buffers)"
+
+
+def _raise_for_status(
+    name: str,
+    code: int,
+    stderr: str,
+    race_report: bool,
+    buffers: Sequence[tuple[str, int, int]] = (),
+) -> None:
     if code == 0 and not (race_report and "WARNING: ThreadSanitizer: data race" in stderr):
         return
     if race_report and "ThreadSanitizer: data race" in stderr:
@@ -210,16 +233,13 @@ def _raise_for_status(name: str, code: int, stderr: str, race_report: bool) -> N
         raise MetalCpuError(message)
     if code < 0:
         sig = signal.Signals(-code).name
-        detail = ""
+        where = ""
         if "MTLCPU-CRASH" in stderr:
-            detail = stderr[stderr.index("MTLCPU-CRASH") :].split("\n", 2)[1]
-        hint = (
-            " (an out-of-bounds access: a guard page follows every buffer, or a fiber stack "
-            "overflow)"
-            if sig in ("SIGSEGV", "SIGBUS")
-            else ""
-        )
-        raise KernelCrashError(
-            f"kernel {name} crashed with {sig}{hint}" + (f": {detail}" if detail else "")
-        )
+            first, _, rest = stderr[stderr.index("MTLCPU-CRASH") :].partition("\n")
+            where = " " + rest.split("\n", 1)[0]
+            offset = int(first.partition("file_offset=")[2] or -1)
+            where += _describe_offset(offset, buffers)
+        elif sig in ("SIGSEGV", "SIGBUS"):
+            where = " (out-of-bounds access or fiber stack overflow)"
+        raise KernelCrashError(f"kernel {name} crashed with {sig}{where}")
     raise MetalCpuError(f"kernel {name} exited with status {code}:\n{stderr.strip()[-4000:]}")

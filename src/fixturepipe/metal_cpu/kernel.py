@@ -304,10 +304,12 @@ class MetalKernel:
                 a = _numpy_view(arrays[p.index])
                 if self.ensure_row_contiguous or a.flags.c_contiguous:
                     data = np.ascontiguousarray(a)
-                    regions.append(executor.Region(data, data.nbytes))
+                    regions.append(executor.Region(data, data.nbytes, label=f"input `{p.name}`"))
                 else:
                     raw, origin = _strided_bytes(a)
-                    regions.append(executor.Region(raw, len(raw), origin=origin))
+                    regions.append(
+                        executor.Region(raw, len(raw), origin=origin, label=f"input `{p.name}`")
+                    )
             elif p.kind in ("shape", "strides", "ndim"):
                 a = _numpy_view(arrays[p.index])
                 if self.ensure_row_contiguous:
@@ -318,7 +320,7 @@ class MetalKernel:
                     vals = np.asarray([s // a.itemsize for s in a.strides], dtype=np.int64)
                 else:
                     vals = np.asarray([a.ndim], dtype=np.int32)
-                regions.append(executor.Region(vals, vals.nbytes, guard=False))
+                regions.append(executor.Region(vals, vals.nbytes, guard=False, label=f"`{p.name}`"))
             else:  # output
                 dtype = output_dtypes[p.index]
                 shape = tuple(int(s) for s in output_shapes[p.index])
@@ -327,11 +329,13 @@ class MetalKernel:
                 if init_value is None:
                     # Uninitialised in MLX: a deterministic all-ones byte pattern here
                     # (NaN for floats, -1 / max for integers).
-                    regions.append(executor.Region(None, nbytes))
+                    regions.append(executor.Region(None, nbytes, label=f"output `{p.name}`"))
                 else:
                     fill = self._initial_output((1,), dtype, init_value)
                     fill_bytes = _numpy_view(fill).tobytes()
-                    regions.append(executor.Region(None, nbytes, fill=fill_bytes))
+                    regions.append(
+                        executor.Region(None, nbytes, fill=fill_bytes, label=f"output `{p.name}`")
+                    )
                 outputs.append((len(regions) - 1, np_dtype, shape))
         return regions, outputs
 

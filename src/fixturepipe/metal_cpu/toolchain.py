@@ -85,8 +85,16 @@ def _toolchain_fingerprint() -> str:
 
 
 def zig_command() -> list[str]:
-    """The compiler driver from the project's pinned `ziglang` wheel."""
-    return [sys.executable, "-m", "ziglang", "cc"]
+    """The compiler driver from the project's pinned `ziglang` wheel.
+
+    An explicit target makes zig use its bundled glibc headers and stubs, so the
+    build does not depend on the machine's libc6-dev; -mcpu=native keeps the host's
+    instruction set (results do not change: no contraction, no fast-math).
+    """
+    arch = {"arm64": "aarch64", "amd64": "x86_64"}.get(platform.machine().lower(),
+                                                       platform.machine().lower())
+    return [sys.executable, "-m", "ziglang", "cc", "-target", f"{arch}-linux-gnu",
+            "-mcpu=native"]
 
 
 @dataclass(frozen=True)
@@ -102,18 +110,26 @@ _DIAG = re.compile(r"^(?P<loc>[^\s:][^:]*:\d+:\d+): (?P<sev>error|warning|note|f
 
 
 def _clean_diagnostics(stderr: str) -> str:
-    """Clang's errors and notes, without zig's driver noise and runtime-internal chatter."""
-    lines = []
+    """Clang's errors with their notes and include chains; warnings are dropped."""
+    kept: list[str] = []
+    pending: list[str] = []  # "In file included from" lines before the next diagnostic
     keep = False
     for line in stderr.splitlines():
+        if line.startswith("In file included from"):
+            pending.append(line)
+            continue
         m = _DIAG.match(line)
         if m:
-            keep = m.group("sev") != "warning"
-        elif line.startswith(("zig:", "error: ")) and not lines:
-            keep = True
+            if m.group("sev") != "note":
+                keep = m.group("sev") != "warning"
+            if keep:
+                kept.extend(pending)
+            pending = []
+        elif re.match(r"^\d+ (warning|error)s? generated", line):
+            continue
         if keep:
-            lines.append(line)
-    return "\n".join(lines) if lines else stderr.strip()
+            kept.append(line)
+    return "\n".join(kept) if kept else stderr.strip()
 
 
 def compile_kernel(tu: str, kernel_name: str, *, race_check: bool = False) -> CompiledKernel:

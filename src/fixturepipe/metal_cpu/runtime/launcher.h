@@ -109,7 +109,8 @@ struct mtl_worker {
 thread_local mtl_thread* mtl_self;
 thread_local bool mtl_fibers;
 thread_local mtl_worker* mtl_cur_worker;
-static char* mtl_altstacks;
+static unsigned char* mtl_map_base;
+static size_t mtl_map_size;
 
 [[noreturn]] void mtl_fail(int kind_code, const char* fmt, ...) {
   static const char* kinds[] = {"internal", "launch", "divergence"};
@@ -395,15 +396,18 @@ static void mtl_crash_handler(int sig, siginfo_t* info, void*) {
   char buf[512];
   mtl_worker* w = mtl_cur_worker;
   int n;
+  // The faulting address as an offset into the argument file lets Python name the buffer.
+  unsigned char* addr = static_cast<unsigned char*>(info->si_addr);
+  long long file_offset = addr >= mtl_map_base && addr < mtl_map_base + mtl_map_size
+                              ? (long long)(addr - mtl_map_base) : -1;
   if (w && mtl_self)
     n = snprintf(buf, sizeof buf,
-                 "MTLCPU-CRASH\nkernel %s: signal %d (%s) at address %p in threadgroup "
-                 "(%u, %u, %u), thread_index_in_threadgroup %u\n",
-                 MTL_KERNEL_NAME, sig, sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS"
-                 : sig == SIGFPE ? "SIGFPE" : sig == SIGILL ? "SIGILL" : "signal",
-                 info->si_addr, w->group_pos.x, w->group_pos.y, w->group_pos.z, mtl_self->index);
+                 "MTLCPU-CRASH file_offset=%lld\nin threadgroup (%u, %u, %u), "
+                 "thread_index_in_threadgroup %u\n",
+                 file_offset, w->group_pos.x, w->group_pos.y, w->group_pos.z, mtl_self->index);
   else
-    n = snprintf(buf, sizeof buf, "MTLCPU-CRASH\nkernel %s: signal %d\n", MTL_KERNEL_NAME, sig);
+    n = snprintf(buf, sizeof buf, "MTLCPU-CRASH file_offset=%lld\noutside kernel threads\n",
+                 file_offset);
   ssize_t r = write(2, buf, n);
   (void)r;
   signal(sig, SIG_DFL);
@@ -469,6 +473,8 @@ int main(int argc, char** argv) {
   void* map = mmap(nullptr, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED) mtl_fail(0, "cannot map %s: %s", argv[1], strerror(errno));
   close(fd);
+  mtl_map_base = static_cast<unsigned char*>(map);
+  mtl_map_size = st.st_size;
   static mtl_launch L;
   L.base = static_cast<unsigned char*>(map);
   L.h = reinterpret_cast<const mtl_header*>(map);

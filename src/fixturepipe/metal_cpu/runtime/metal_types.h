@@ -166,7 +166,9 @@ MTL_LIMITS(unsigned long, 0ul, 18446744073709551615ul, 0ul, 0ul, 0ul, 0ul)
 
 }  // namespace metal
 
+#undef MAXFLOAT
 #define MAXFLOAT FLT_MAX
+#undef HUGE_VALF
 #define HUGE_VALF __builtin_huge_valf()
 #define HUGE_VALH ((metal::half)__builtin_inff())
 #define M_E_F 2.71828182845904523536f
