@@ -1,0 +1,80 @@
+"""Fresh clones of this repository, for the DVC tests: git clone, dvc pull, compare.
+
+The DVC tests work on a ``git clone`` of the repository (its committed state,
+exactly what a new user or CI gets), never on the working tree, so they can
+pull, corrupt and kill without touching the developer's golden files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = REPO / ".venv" / "bin"
+DVC = str(BIN / "dvc")
+SNAKEMAKE = str(BIN / "snakemake")
+GOLDEN_ROOT = "artifacts/fixtures"
+MANIFEST = "artifacts/golden.sha256"
+
+
+def tool_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's env) with the venv on PATH and a git identity."""
+    env = dict(os.environ if base is None else base)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    for role in ("AUTHOR", "COMMITTER"):
+        env[f"GIT_{role}_NAME"] = "fixturepipe tests"
+        env[f"GIT_{role}_EMAIL"] = "tests@localhost"
+    return env
+
+
+def run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run a command; with ``check`` fail the test with its full output."""
+    proc = subprocess.run(
+        args, cwd=cwd, env=env or tool_env(), capture_output=True, text=True, timeout=600
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(args)} exited {proc.returncode} in {cwd}:\n{proc.stdout}\n{proc.stderr}"
+        )
+    return proc
+
+
+def fresh_clone(dest: Path) -> Path:
+    """``git clone`` of the repository's committed state into ``dest``."""
+    run(["git", "clone", "-q", str(REPO), str(dest)], dest.parent)
+    return dest
+
+
+def manifest(clone: Path) -> dict[str, str]:
+    """``artifacts/golden.sha256`` as {relative path: sha256}."""
+    sums = {}
+    for line in (clone / MANIFEST).read_text().splitlines():
+        digest, _, path = line.partition("  ")
+        sums[path] = digest
+    return sums
+
+
+def sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def golden_files(clone: Path) -> dict[str, str]:
+    """{relative path: sha256} of every file now under ``artifacts/fixtures``."""
+    root = clone / GOLDEN_ROOT
+    if not root.exists():
+        return {}
+    return {
+        p.relative_to(clone).as_posix(): sha256(p) for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def wrong_golden_files(clone: Path) -> list[str]:
+    """Golden files on disk whose bytes are not the manifest's (or that it does not list)."""
+    sums = manifest(clone)
+    return [path for path, digest in golden_files(clone).items() if sums.get(path) != digest]
