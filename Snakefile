@@ -185,3 +185,6 @@ for kernel, spec in PLAN.specs.items():
             f"{LOGS}/reproduce/{kernel}/{{fixture}}.log",
         script:
             "scripts/reproduce.py"
+
+
+include: "rules/mutants.smk"

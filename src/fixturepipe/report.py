@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from fixturepipe.dvc_integrity import Problem as LockProblem
 from fixturepipe.golden import IntegrityProblem
 
 COLUMNS = ("kernel", "fixture", "backend", "max abs", "rel L2", "max ULP", "verdict")
@@ -26,8 +27,13 @@ def build(
     compares: Sequence[Mapping[str, Any]],
     reproductions: Mapping[str, Mapping[str, Any]],
     integrity: Sequence[IntegrityProblem],
+    lock_problems: Sequence[LockProblem] = (),
 ) -> dict[str, Any]:
-    """Combine per-fixture results into the report dict (``passed`` is the verdict)."""
+    """Combine per-fixture results into the report dict (``passed`` is the verdict).
+
+    ``integrity`` checks golden files against golden.sha256, ``lock_problems``
+    against dvc.lock (:mod:`fixturepipe.dvc_integrity`).
+    """
     rows = []
     for c in compares:
         key = f"{c['kernel']}/{c['fixture']}"
@@ -35,7 +41,7 @@ def build(
         repro = reproductions.get(key)
         if repro is not None:
             reasons += repro["failures"]
-        reasons += [p.sentence() for p in integrity if f"/{key}/" in p.path]
+        reasons += [p.sentence() for p in (*integrity, *lock_problems) if f"/{key}/" in p.path]
         golden = c.get("source") == "golden"
         verdict = "FAIL" if reasons else ("PASS" if golden else "PASS (candidate)")
         rows.append({
@@ -54,21 +60,25 @@ def build(
             "outputs": c.get("outputs", {}),
         })
     keys = {f"/{r['kernel']}/{r['fixture']}/" for r in rows}
-    orphan = [p.sentence() for p in integrity if not any(k in p.path for k in keys)]
+    orphan = [
+        p.sentence() for p in (*integrity, *lock_problems) if not any(k in p.path for k in keys)
+    ]
     failed = [r for r in rows if r["verdict"] == "FAIL"]
     return {
-        "passed": not failed and not integrity,
+        "passed": not failed and not integrity and not lock_problems,
         "summary": {
             "fixtures": len(rows),
             "failed": len(failed),
             "candidates": sum(1 for r in rows if not r["golden"]),
             "integrity_problems": len(integrity),
+            "dvc_lock_problems": len(lock_problems),
         },
         "fixtures": rows,
         "integrity": [
             {"path": p.path, "expected_sha256": p.expected, "actual_sha256": p.actual}
             for p in integrity
         ],
+        "dvc_lock": [{"path": p.path, "problem": p.message} for p in lock_problems],
         "other_problems": orphan,
     }
 

@@ -142,3 +142,18 @@ def survivor_message(matrix: Mapping[str, Any], matrix_path: str, report_path: s
         "or, if a mutant cannot change any output, list it in config/config.yaml under "
         f"mutants.equivalent as {{kernel: {kernel}, mutant: <name>, reason: <why>}}."
     )
+
+
+def summary_line(matrix: Mapping[str, Any]) -> str:
+    """One line per kernel for the terminal: seed vs matrix score and the counts."""
+
+    def pct(score: Mapping[str, Any]) -> str:
+        return "n/a" if score["score"] is None else f"{100 * score['score']:.1f}%"
+
+    c = matrix["counts"]
+    return (
+        f"mutants {matrix['kernel']}: score {pct(matrix['score']['matrix'])} on the matrix, "
+        f"{pct(matrix['score']['seed'])} on the seed fixture {matrix['seed_fixture']!r} alone; "
+        f"{c['total']} mutants: {c['killed']} killed, {c['survived']} survived, "
+        f"{c['equivalent']} equivalent, {c['stillborn']} stillborn"
+    )

@@ -1,0 +1,27 @@
+"""Rule ``mutants``: print each kernel's scores; fail if a non-equivalent mutant survived."""
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+from fixturepipe import rulescript
+from fixturepipe.mutation.dag import report_file
+from fixturepipe.mutation.killmatrix import summary_line, survivor_message
+
+
+def main(smk):
+    failures = []
+    for path in smk.input.matrices:
+        matrix = json.loads(Path(path).read_text(encoding="utf-8"))
+        print(summary_line(matrix), file=sys.stderr)
+        message = survivor_message(matrix, path, report_file(matrix["kernel"]))
+        if message:
+            failures.append(message)
+    if failures:
+        message = "\n".join(failures)
+        logging.getLogger("fixturepipe").error(message)
+        raise SystemExit(message)
+
+
+rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)

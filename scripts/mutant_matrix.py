@@ -1,0 +1,29 @@
+"""Rule ``mutant_matrix_<kernel>``: per-mutant results -> kill_matrix.json + report.md."""
+
+import json
+from pathlib import Path
+
+from fixturepipe import atomic, rulescript
+from fixturepipe.mutation.generate import generate_mutants
+from fixturepipe.mutation.killmatrix import build_kill_matrix
+from fixturepipe.mutation.report import mutant_diff, render_report
+from fixturepipe.spec import load_spec
+
+
+def main(smk):
+    spec = load_spec(smk.input.spec)
+    params = smk.params.matrix
+    results = [json.loads(Path(p).read_text(encoding="utf-8")) for p in smk.input.results]
+    matrix = build_kill_matrix(
+        spec.name, "+".join(smk.params.backends), params["fixtures"], params["seed_fixture"],
+        results, params["equivalent"],
+    )
+    original = spec.source_path.read_text(encoding="utf-8")
+    wanted = set(matrix["survivors"])
+    diffs = {m.name: mutant_diff(original, m, spec.name)
+             for m in generate_mutants(original) if m.name in wanted}
+    atomic.write_json(smk.output.matrix, matrix)
+    atomic.write_text(smk.output.report, render_report(matrix, diffs))
+
+
+rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)

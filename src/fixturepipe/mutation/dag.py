@@ -1,0 +1,111 @@
+"""What `rules/mutants.smk` needs at DAG-build time: mutant names, paths, job params.
+
+Mutants are derived here from each kernel's source text (cheap and
+deterministic, no numpy), so every mutant is a Snakemake job whose output
+name is known before anything runs. Paths live under artifacts/mutants/ and
+artifacts/logs/mutants/ only: mutant jobs never touch the real kernel's runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fixturepipe import paths
+from fixturepipe.config_checks import Fixture
+from fixturepipe.mutation.generate import mutants_of_file
+from fixturepipe.mutation.killmatrix import equivalences_for
+
+MUTANTS_ROOT = f"{paths.ARTIFACTS}/mutants"
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_RACE_TIMEOUT = 120.0
+_MODULES = ("__init__.py", "tokens.py", "code.py", "operators.py", "generate.py", "runner.py",
+            "killmatrix.py", "report.py", "dag.py")
+
+
+def kernel_dir(kernel: str) -> str:
+    """artifacts/mutants/<kernel>: everything mutation testing writes for one kernel."""
+    return f"{MUTANTS_ROOT}/{kernel}"
+
+
+def result_file(kernel: str, mutant: str) -> str:
+    """One mutant's outcome on every fixture (deterministic JSON)."""
+    return f"{kernel_dir(kernel)}/results/{mutant}.json"
+
+
+def result_provenance(kernel: str, mutant: str) -> str:
+    """Times and host of one mutant's job."""
+    return f"{kernel_dir(kernel)}/results/{mutant}.provenance.json"
+
+
+def source_file(kernel: str, mutant: str) -> str:
+    """The mutated Metal source, where compile errors of the mutant point."""
+    return f"{kernel_dir(kernel)}/sources/{mutant}.metal"
+
+
+def matrix_file(kernel: str) -> str:
+    """The kill matrix, scores and unique kills of one kernel."""
+    return f"{kernel_dir(kernel)}/kill_matrix.json"
+
+
+def report_file(kernel: str) -> str:
+    """The readable Markdown report of one kernel."""
+    return f"{kernel_dir(kernel)}/report.md"
+
+
+def log_file(kernel: str, mutant: str) -> str:
+    """A mutant job's log."""
+    return f"{paths.LOG_DIR}/mutants/{kernel}/{mutant}.log"
+
+
+def settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The `mutants:` config block with defaults filled in."""
+    block = dict(config.get("mutants") or {})
+    return {
+        "timeout": float(block.get("timeout", DEFAULT_TIMEOUT)),
+        "race_timeout": float(block.get("race_timeout", DEFAULT_RACE_TIMEOUT)),
+        "seed_fixture": dict(block.get("seed_fixture") or {}),
+        "equivalent": list(block.get("equivalent") or []),
+    }
+
+
+def mutant_names(source_path: str) -> list[str]:
+    """Names of every mutant of a kernel source, in catalogue order."""
+    return [m.name for m in mutants_of_file(source_path)]
+
+
+def fixture_params(fixture: Fixture, folder: str) -> dict[str, Any]:
+    """What a mutant job depends on for one fixture (editing it reruns the mutants)."""
+    return {
+        "name": fixture.name,
+        "folder": folder,
+        "backend": fixture.backend,
+        **fixture.kernel_params(),
+        **fixture.compare_params(),
+    }
+
+
+def seed_fixture(kernel: str, fixture_names: list[str], config: Mapping[str, Any]) -> str | None:
+    """The kernel's seed fixture: `mutants.seed_fixture.<kernel>`, else its first fixture."""
+    chosen = settings(config)["seed_fixture"].get(kernel)
+    if chosen is not None and chosen not in fixture_names:
+        raise ValueError(
+            f"config mutants.seed_fixture.{kernel}: {chosen!r} is not a fixture of {kernel} "
+            f"(fixtures: {', '.join(fixture_names)})"
+        )
+    return chosen or (fixture_names[0] if fixture_names else None)
+
+
+def matrix_params(kernel: str, fixture_names: list[str], config: Mapping[str, Any]) -> dict:
+    """Params of the kill-matrix job: fixtures, seed, equivalents (with reasons)."""
+    return {
+        "kernel": kernel,
+        "fixtures": fixture_names,
+        "seed_fixture": seed_fixture(kernel, fixture_names, config),
+        "equivalent": equivalences_for(kernel, config),
+    }
+
+
+def code_files(package_dir: str) -> list[str]:
+    """The mutation modules, declared as inputs so editing one reruns the mutant jobs."""
+    return [f"{package_dir}/mutation/{m}" for m in _MODULES]
