@@ -4,7 +4,7 @@ import json
 import sys
 from pathlib import Path
 
-from fixturepipe import atomic, golden, paths, report, rulescript
+from fixturepipe import atomic, dvc_integrity, golden, paths, report, rulescript
 
 
 def main(smk):
@@ -13,7 +13,9 @@ def main(smk):
     for p in smk.input.reproductions:
         r = json.loads(Path(p).read_text(encoding="utf-8"))
         reproductions[f"{r['kernel']}/{r['fixture']}"] = r
-    result = report.build(compares, reproductions, golden.integrity_problems("."))
+    result = report.build(
+        compares, reproductions, golden.integrity_problems("."), dvc_integrity.check(".")
+    )
     atomic.write_json(f"{paths.VERIFY_DIR}/report.json", result)
     atomic.write_text(f"{paths.VERIFY_DIR}/report.md", report.markdown(result))
     print(report.table(result), flush=True)
