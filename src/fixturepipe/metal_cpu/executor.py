@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import race_report
 from .errors import (
     BarrierDivergenceError,
     KernelCrashError,
@@ -94,27 +95,6 @@ def _layout(regions: Sequence[Region]) -> tuple[list[int], list[int], int]:
     return starts, guards, _align(cursor, page)
 
 
-def _parse_tsan(stderr: str) -> str:
-    """The racing accesses of ThreadSanitizer's reports, as `file:line` locations."""
-    lines = []
-    for line in stderr.splitlines():
-        s = line.strip()
-        if s.startswith(
-            (
-                "WARNING: ThreadSanitizer",
-                "Write of size",
-                "Read of size",
-                "Previous write",
-                "Previous read",
-                "Atomic",
-            )
-        ):
-            lines.append(s)
-        elif s.startswith("#0") or s.startswith("#1"):
-            lines.append("    " + s)
-    return "\n".join(lines)
-
-
 def run(
     binary: Path,
     kernel_name: str,
@@ -125,7 +105,7 @@ def run(
     workers: int,
     timeout: float,
     env: dict[str, str] | None = None,
-    race_report: bool = False,
+    race_check: bool = False,
 ) -> RunResult:
     """Runs `binary` over `regions`; returns the regions listed in `outputs` as arrays.
 
@@ -181,7 +161,7 @@ def run(
         seconds = time.perf_counter() - begin
         stderr = err_bytes.decode(errors="replace")
         buffers = [(r.label, s, r.nbytes) for s, r in zip(starts, regions, strict=True)]
-        _raise_for_status(kernel_name, proc.returncode, stderr, race_report, buffers)
+        _raise_for_status(kernel_name, proc.returncode, stderr, race_check, buffers)
         arrays = []
         for region_index, dtype, shape in outputs:
             count = int(np.prod(shape, dtype=np.int64))
@@ -211,16 +191,13 @@ def _raise_for_status(
     name: str,
     code: int,
     stderr: str,
-    race_report: bool,
+    race_check: bool,
     buffers: Sequence[tuple[str, int, int]] = (),
 ) -> None:
-    if code == 0 and not (race_report and "WARNING: ThreadSanitizer: data race" in stderr):
+    if code == 0 and not (race_check and "WARNING: ThreadSanitizer: data race" in stderr):
         return
-    if race_report and "ThreadSanitizer: data race" in stderr:
-        raise RaceDetectedError(
-            f"kernel {name}: data race between threads (no barrier orders these accesses):\n"
-            + _parse_tsan(stderr)
-        )
+    if race_check and "ThreadSanitizer: data race" in stderr:
+        raise RaceDetectedError(race_report.describe(name, stderr))
     if code == ERROR_EXIT and "MTLCPU-ERROR " in stderr:
         tail = stderr[stderr.index("MTLCPU-ERROR ") :]
         kind, _, message = tail.partition("\n")

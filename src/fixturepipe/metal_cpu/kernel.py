@@ -251,7 +251,7 @@ class MetalKernel:
             self.workers,
             self.timeout,
             env=env,
-            race_report=self.race_check,
+            race_check=self.race_check,
         )
         self.last_launch = LaunchStats(
             compiled.compile_seconds,

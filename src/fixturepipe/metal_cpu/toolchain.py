@@ -91,10 +91,10 @@ def zig_command() -> list[str]:
     build does not depend on the machine's libc6-dev; -mcpu=native keeps the host's
     instruction set (results do not change: no contraction, no fast-math).
     """
-    arch = {"arm64": "aarch64", "amd64": "x86_64"}.get(platform.machine().lower(),
-                                                       platform.machine().lower())
-    return [sys.executable, "-m", "ziglang", "cc", "-target", f"{arch}-linux-gnu",
-            "-mcpu=native"]
+    arch = {"arm64": "aarch64", "amd64": "x86_64"}.get(
+        platform.machine().lower(), platform.machine().lower()
+    )
+    return [sys.executable, "-m", "ziglang", "cc", "-target", f"{arch}-linux-gnu", "-mcpu=native"]
 
 
 @dataclass(frozen=True)

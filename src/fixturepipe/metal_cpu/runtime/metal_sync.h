@@ -41,6 +41,7 @@ struct mtl_simd_view {
 extern thread_local mtl_thread* mtl_self;
 extern thread_local bool mtl_fibers;  // false on the no-barrier fast path
 void mtl_park(uint32_t state, const char* file, uint32_t line, uint32_t col);
+void mtl_park_simd(const void* value, size_t bytes, const char* file, uint32_t line, uint32_t col);
 const mtl_simd_view& mtl_simd_snapshot();
 void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char* name, const char* file,
                    uint32_t line);
@@ -71,8 +72,7 @@ template <class T>
 METAL_FUNC const mtl_simd_view& mtl_simd_exchange(const T& x, const char* file, uint32_t line,
                                                  uint32_t col) {
   static_assert(sizeof(T) <= MTL_SLOT_BYTES, "simd operand too large");
-  __builtin_memcpy(mtl_self->slot, &x, sizeof(T));
-  mtl_park(MTL_AT_SIMD, file, line, col);
+  mtl_park_simd(&x, sizeof(T), file, line, col);
   return mtl_simd_snapshot();
 }
 METAL_FUNC uint32_t mtl_my_lane() { return mtl_self->index % MTL_SIMD_WIDTH; }
