@@ -250,6 +250,7 @@ class MetalKernel:
             group,  # type: ignore[arg-type]
             self.workers,
             self.timeout,
+            mx.array,
             env=env,
             race_check=self.race_check,
         )
@@ -261,8 +262,8 @@ class MetalKernel:
             ngroups,
         )
         return [
-            self._to_mx(arr, dtype)
-            for arr, dtype in zip(result.outputs, output_dtypes, strict=True)
+            out.view(mx.bfloat16) if dtype == mx.bfloat16 else out
+            for out, dtype in zip(result.outputs, output_dtypes, strict=True)
         ]
 
     @staticmethod
@@ -303,7 +304,7 @@ class MetalKernel:
             if p.kind == "input":
                 a = _numpy_view(arrays[p.index])
                 if self.ensure_row_contiguous or a.flags.c_contiguous:
-                    data = np.ascontiguousarray(a)
+                    data = a  # written row-contiguous into the argument file
                     regions.append(executor.Region(data, data.nbytes, label=f"input `{p.name}`"))
                 else:
                     raw, origin = _strided_bytes(a)

@@ -552,7 +552,7 @@ int main(int argc, char** argv) {
   if (fd < 0) mtl_fail(0, "cannot open %s: %s", argv[1], strerror(errno));
   struct stat st;
   fstat(fd, &st);
-  void* map = mmap(nullptr, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void* map = mmap(nullptr, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
   if (map == MAP_FAILED) mtl_fail(0, "cannot map %s: %s", argv[1], strerror(errno));
   close(fd);
   mtl_map_base = static_cast<unsigned char*>(map);
