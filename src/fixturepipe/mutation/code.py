@@ -333,9 +333,15 @@ class KernelCode:
         return tuple(factors)
 
     def _is_atom(self, start: int, end: int) -> bool:
-        """An identifier, a literal, a call/cast `f(...)` or a parenthesised group."""
+        """An identifier, a member access `a.b`, a literal, a call/cast `f(...)` or a
+        parenthesised group."""
         if end - start == 1:
             return self.tokens[start].kind in ("ident", "number")
+        if (end - start) % 2 == 1 and all(
+            self.tokens[i].kind == "ident" if (i - start) % 2 == 0 else self.is_punct(i, ".")
+            for i in range(start, end)
+        ):
+            return True
         if self.is_punct(start, "(") and self.pairs[start] == end - 1:
             return True
         return (

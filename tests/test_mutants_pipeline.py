@@ -1,0 +1,127 @@
+"""`snakemake mutants` end to end on a tiny kernel in a temporary copy of the project.
+
+The tiny kernel inverts 2x2 unit-lower blocks; its matrix is a one-block seed
+fixture and a three-block fixture. `precision_loss_L4C1` (a 0/1 flag stored in
+`half`) is a true equivalent mutant: it survives every fixture, so the target
+must fail until config lists it with a reason, and then pass without rerunning
+a single mutant.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+
+TINY_METAL = """\
+// tiny_tri: X = (I + A)^-1 for 2x2 strict-lower blocks; thread j owns column j.
+const uint j = thread_position_in_threadgroup.x;
+const uint base = threadgroup_position_in_grid.z * 4;
+float diag = (j == 0) ? 1.0f : 0.0f;
+a_inv[base + j] = diag;
+a_inv[base + 2 + j] = (j == 0) ? -a_strict[base + 2] : 1.0f;
+"""
+TINY_SPEC = {
+    "name": "tiny_tri",
+    "source": "tiny_tri.metal",
+    "sizes": ["B", "T", "H", "BT"],
+    "constraints": [{"check": "T == BT and H == 1 and BT == 2",
+                     "message": "tiny_tri handles one 2x2 block per batch"}],
+    "inputs": {"a_strict": {"shape": ["B", "T", "H", "BT"], "dtype": "float32"}},
+    "outputs": {"a_inv": {"shape": ["B", "T", "H", "BT"], "dtype": "float32"}},
+    "generators": ["random_strict_lower"],
+    "reference": "unit_lower_inverse",
+    "launch": {"grid": ["T", "H", "B"], "threadgroup": ["BT", 1, 1]},
+    "tolerance": {"max_ulp": 4},
+    "meta": {"spec_source": "test kernel", "reference_impl": "numpy.linalg.inv"},
+}
+SURVIVOR = "precision_loss_L4C1"
+
+
+def _fixture(name: str, batches: int, seed: int) -> dict:
+    return {"name": name, "kernel": "tiny_tri", "sizes": {"B": batches, "T": 2, "H": 1, "BT": 2},
+            "seed": seed, "generator": {"name": "random_strict_lower"}}
+
+
+def _write_config(root: Path, equivalent: list[dict] | None = None) -> None:
+    config: dict = {"backend": "cpu", "fixtures": [_fixture("seed", 1, 1), _fixture("batch", 3, 2)]}
+    if equivalent is not None:
+        config["mutants"] = {"equivalent": equivalent}
+    (root / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def _project(root: Path) -> Path:
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    shutil.copy(REPO / "Snakefile", root / "Snakefile")
+    for folder in ("scripts", "rules"):
+        shutil.copytree(REPO / folder, root / folder, ignore=ignore)
+    (root / "config").mkdir()
+    for name in ("schema.yaml", "conda-env.yaml"):
+        if (REPO / "config" / name).exists():
+            shutil.copy(REPO / "config" / name, root / "config" / name)
+    (root / "kernels").mkdir()
+    (root / "kernels" / "tiny_tri.metal").write_text(TINY_METAL)
+    (root / "kernels" / "tiny_tri.yaml").write_text(yaml.safe_dump(TINY_SPEC, sort_keys=False))
+    shutil.copytree(REPO / "src" / "fixturepipe", root / "src" / "fixturepipe", ignore=ignore)
+    _write_config(root)
+    return root
+
+
+def _snakemake(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(root / "src"),
+               PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.run([str(VENV_BIN / "snakemake"), *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_survivor_fails_the_target_until_listed_equivalent(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    kdir = root / "artifacts" / "mutants" / "tiny_tri"
+
+    first = _snakemake(root, "-j2", "mutants")
+    assert first.returncode != 0, first.stderr[-3000:]
+    assert f"survived every fixture of the matrix: {SURVIVOR}" in first.stderr
+    assert "mutants.equivalent" in first.stderr
+    matrix = json.loads((kdir / "kill_matrix.json").read_text())
+    assert matrix["survivors"] == [SURVIVOR]
+    assert matrix["counts"]["stillborn"] == 0
+    # The one-block seed cannot see a wrong block offset; the three-block fixture can.
+    assert matrix["score"]["seed"]["score"] < matrix["score"]["matrix"]["score"]
+    assert "arith_swap_L3C50" in matrix["unique_kills"]["batch"]
+    rows = {r["name"]: r for r in matrix["mutants"]}
+    assert rows["arith_swap_L3C50"]["cells"] == {"seed": [], "batch": ["a_inv.unwritten"]}
+    assert rows["store_delete_L5C1"]["cells"]["seed"] == ["a_inv.unwritten"]
+    report = (kdir / "report.md").read_text()
+    assert f"### `{SURVIVOR}`" in report and "+half diag" in report
+    # Mutant jobs wrote nothing where the real kernel's runs live.
+    assert not (root / "artifacts" / "runs").exists()
+    results = sorted((kdir / "results").glob("*.json"))
+    stamps = {p.name: p.stat().st_mtime_ns for p in results}
+
+    _write_config(root, [{"kernel": "tiny_tri", "mutant": SURVIVOR,
+                          "reason": "the flag is 0 or 1, exact in half"}])
+    second = _snakemake(root, "-j2", "mutants")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "1 equivalent" in second.stderr
+    # Listing an equivalent re-aggregates; no mutant runs again.
+    assert {p.name: p.stat().st_mtime_ns for p in results} == stamps
+    matrix = json.loads((kdir / "kill_matrix.json").read_text())
+    assert matrix["survivors"] == [] and matrix["counts"]["equivalent"] == 1
+    assert "the flag is 0 or 1, exact in half" in (kdir / "report.md").read_text()
+
+
+def test_equivalent_entry_without_reason_is_rejected_before_any_job(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    _write_config(root, [{"kernel": "tiny_tri", "mutant": SURVIVOR, "reason": "because"}])
+    proc = _snakemake(root, "-n", "mutants")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "field mutants.equivalent.0.reason" in out, out[-2000:]
