@@ -1,0 +1,34 @@
+"""The `metal-cpu` console script."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+KERNEL = Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert.metal"
+ARGS = ["--input", "a_strict:float32:4x64x1x64", "--output", "a_inv:float32"]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fixturepipe.metal_cpu.cli", *args], capture_output=True, text=True
+    )
+
+
+def test_signature_prints_mlx_source() -> None:
+    proc = _cli("signature", str(KERNEL), *ARGS)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith(
+        "[[kernel]] void custom_kernel_chunk_tri_solve_invert_float_float(\n"
+        "  const device float* a_strict [[buffer(0)]],\n"
+    )
+
+
+def test_check_compiles_and_reports_errors_by_file_line(tmp_path: Path) -> None:
+    assert _cli("check", str(KERNEL), *ARGS).returncode == 0
+    bad = tmp_path / "bad.metal"
+    bad.write_text("uint i = thread_position_in_grid.x;\nout[i] = nope;\n")
+    proc = _cli("check", str(bad), "--input", "x:float32:8", "--output", "out:float32")
+    assert proc.returncode == 1
+    assert f"{bad}:2:10: error: use of undeclared identifier 'nope'" in proc.stderr
