@@ -150,14 +150,15 @@ def dvc_startup(repeat: int) -> float:
     )
 
 
-def render(rows: list[list[str]], startup: float, repeat: int, argv: list[str]) -> str:
+def render(rows: list[list[str]], startup: float, repeat: int, argv: list[str], load: float) -> str:
     header = ["data set", "remote", "`dvc push` s", "fresh `dvc pull` s", "plain copy s"]
     lines = [
         f"## {SECTION}",
         "",
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
-        f"DVC {subprocess.run([DVC, '--version'], capture_output=True, text=True).stdout.strip()}.",
+        f"DVC {subprocess.run([DVC, '--version'], capture_output=True, text=True).stdout.strip()}, "
+        f"1-minute load average {load:.1f} at the start (other work shares the cores).",
         f"- Command: `.venv/bin/python bench/bench_dvc.py{''.join(' ' + a for a in argv)}`",
         "",
         f"Median of {repeat} runs. `dvc push` from a scratch repo after `dvc add`; fresh "
@@ -206,6 +207,7 @@ def main() -> int:
     if not golden.is_dir():
         print(f"{golden} is missing: run `dvc pull` first.", file=sys.stderr)
         return 1
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-dvc-") as tmp:
         scratch = Path(tmp)
         many = scratch / "many"
@@ -215,7 +217,7 @@ def main() -> int:
             rows += bench_set(
                 f"{args.files:,}-file set", "many", many, scratch, server, args.repeat
             )
-    text = render(rows, dvc_startup(args.repeat), args.repeat, sys.argv[1:])
+    text = render(rows, dvc_startup(args.repeat), args.repeat, sys.argv[1:], load)
     print(text)
     if not args.no_write:
         write_section(REPO / "BENCHMARKS.md", text)
