@@ -1,0 +1,223 @@
+"""Benchmark the CPU executor on chunk_tri_solve_invert (issue 3, item 10).
+
+Runs the project's kernel on a large fixture (default B=8, T=8192, H=4, BT=64:
+4096 threadgroups of 64 threads) through fixturepipe.metal_cpu, beside numpy's
+LAPACK inverse of the same blocks (np.linalg.inv, float32) and beside the FLOP
+floor (BT^3/3 FMAs per block at this machine's measured scalar FMA rate on all
+cores). Reports compile time cold (empty kernel cache) and cached, and writes
+the "CPU executor" section of BENCHMARKS.md.
+
+Run: ``.venv/bin/python bench/bench_executor.py`` (``--no-write`` to print only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import mlx.core as mx
+import numpy as np
+
+from fixturepipe.metal_cpu import metal_kernel
+from fixturepipe.metal_cpu.toolchain import zig_command
+
+REPO = Path(__file__).resolve().parents[1]
+KERNEL = REPO / "kernels" / "chunk_tri_solve_invert.metal"
+SECTION = "CPU executor"
+
+FMA_PROBE = r"""
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+// Scalar FMA throughput: 8 independent chains, so latency does not bound the rate.
+int main(int argc, char** argv) {
+  long n = atol(argv[1]);
+  float a[8], x = 0.999999f, y = 1e-7f;
+  for (int i = 0; i < 8; ++i) a[i] = (float)i;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (long k = 0; k < n; ++k)
+    for (int i = 0; i < 8; ++i) a[i] = fmaf(a[i], x, y);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  float s = 0;
+  for (int i = 0; i < 8; ++i) s += a[i];
+  double sec = (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
+  printf("%.6e %f\n", 8.0 * n / sec, s);
+  return 0;
+}
+"""
+
+
+def cpu_model() -> str:
+    """The CPU's marketing name (Linux), else platform.processor()."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def scalar_fma_rate() -> float:
+    """FMAs per second on one core, measured with a compiled probe (best of 3)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, exe = Path(tmp) / "probe.c", Path(tmp) / "probe"
+        src.write_text(FMA_PROBE)
+        subprocess.run(
+            [
+                *zig_command(),
+                "-O2",
+                "-fno-vectorize",
+                "-fno-slp-vectorize",
+                str(src),
+                "-o",
+                str(exe),
+                "-lm",
+            ],
+            check=True,
+        )
+        rates = []
+        for _ in range(3):
+            out = subprocess.run(
+                [str(exe), "200000000"], capture_output=True, text=True, check=True
+            ).stdout
+            rates.append(float(out.split()[0]))
+    return max(rates)
+
+
+def fixture(b: int, t: int, h: int, bt: int) -> np.ndarray:
+    """Strict-lower blocks of magnitude 0.1 in FLA layout [B, T, H, BT]."""
+    rng = np.random.default_rng(0xC0FFEE)
+    blocks = rng.standard_normal((b, t // bt, h, bt, bt)).astype(np.float32) * np.float32(0.1)
+    blocks *= np.tril(np.ones((bt, bt), np.float32), -1)
+    return np.ascontiguousarray(blocks.transpose(0, 1, 3, 2, 4).reshape(b, t, h, bt))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--B", type=int, default=8)
+    parser.add_argument("--T", type=int, default=8192)
+    parser.add_argument("--H", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (best)")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    b, t, h, bt = args.B, args.T, args.H, 64
+    blocks = b * (t // bt) * h
+    a = fixture(b, t, h, bt)
+    source = KERNEL.read_text()
+
+    # numpy/LAPACK on the same blocks: (I + A)^-1, float32, batched.
+    full = np.eye(bt, dtype=np.float32) + a.reshape(b, t // bt, bt, h, bt).transpose(0, 1, 3, 2, 4)
+    full = np.ascontiguousarray(full.reshape(blocks, bt, bt))
+    numpy_times = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        ref = np.linalg.inv(full)
+        numpy_times.append(time.perf_counter() - start)
+
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["FIXTUREPIPE_CACHE_DIR"] = cache
+        kernel = metal_kernel(
+            "chunk_tri_solve_invert",
+            ["a_strict"],
+            ["a_inv"],
+            source,
+            source_path="kernels/chunk_tri_solve_invert.metal",
+        )
+        x = mx.array(a)
+        cold = kernel.compile([x], [mx.float32]).compile_seconds
+        start = time.perf_counter()
+        cached = kernel.compile([x], [mx.float32])
+        cached_seconds = time.perf_counter() - start
+        assert cached.cached
+        call_times, child_times = [], []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            (out,) = kernel(
+                inputs=[x],
+                grid=(t, h, b),
+                threadgroup=(bt, 1, 1),
+                output_shapes=[a.shape],
+                output_dtypes=[mx.float32],
+                init_value=float("nan"),
+            )
+            mx.eval(out)
+            call_times.append(time.perf_counter() - start)
+            child_times.append(kernel.last_launch.run_seconds)
+        workers = kernel.last_launch.workers
+    got = np.asarray(out).reshape(b, t // bt, bt, h, bt).transpose(0, 1, 3, 2, 4)
+    max_abs = float(np.abs(got.reshape(blocks, bt, bt) - ref).max())
+
+    rate = scalar_fma_rate()
+    cores = os.cpu_count() or 1
+    floor = blocks * bt**3 / 3 / (rate * cores)
+    call, child, lapack = min(call_times), min(child_times), min(numpy_times)
+    rows = [
+        ("executor, whole call (mx.array in -> mx.array out)", call),
+        ("executor, kernel process only", child),
+        ("numpy np.linalg.inv (LAPACK), same blocks, float32", lapack),
+        (f"FLOP floor: BT^3/3 FMAs/block at {rate / 1e9:.2f} GFMA/s x {cores} cores", floor),
+    ]
+    text = [
+        f"## {SECTION}\n",
+        "\n",
+        f"`chunk_tri_solve_invert` on B={b}, T={t}, H={h}, BT={bt}: {blocks} threadgroups of "
+        f"{bt} threads ({blocks * bt} threads), through `fixturepipe.metal_cpu`.\n",
+        "\n",
+        f"Machine: {cpu_model()}, {cores} cores, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, numpy {np.__version__}, mlx {mx.__version__}.  \n",
+        f"Command: `.venv/bin/python bench/bench_executor.py` (best of {args.repeat}).\n",
+        "\n",
+        "| what | seconds | vs numpy |\n",
+        "|---|---:|---:|\n",
+    ]
+    text += [f"| {name} | {sec:.3f} | {sec / lapack:.2f}x |\n" for name, sec in rows]
+    text += [
+        "\n",
+        f"* worker threads (OS): {workers}; threadgroups/s: {blocks / child:,.0f} "
+        f"(kernel process), {blocks / call:,.0f} (whole call)\n",
+        f"* compile: cold {cold:.2f} s (empty kernel cache, zig's own cache warm), "
+        f"cached {cached_seconds * 1e3:.1f} ms (hash lookup, no compiler run)\n",
+        f"* max |executor - LAPACK| = {max_abs:.3g}\n",
+        f"* target (issue 3): executor within 3x of numpy -> "
+        f"{'met' if call <= 3 * lapack else 'NOT met'} ({call / lapack:.2f}x)\n",
+    ]
+    report = "".join(text)
+    print(report)
+    if not args.no_write:
+        write_section(REPO / "BENCHMARKS.md", report)
+    return 0
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace (or append) this benchmark's section, leaving the others alone."""
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    lines = old.splitlines(keepends=True)
+    start = next((i for i, ln in enumerate(lines) if ln.strip() == f"## {SECTION}"), None)
+    if start is None:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        new = (
+            "".join(lines[:start])
+            + text
+            + ("\n" if end < len(lines) else "")
+            + "".join(lines[end:])
+        )
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(new)
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
