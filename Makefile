@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 verify: $(STAMP)
+	$(VENV)/bin/dvc pull
 	$(VENV)/bin/snakemake -j4 verify
 
 test: $(STAMP)
