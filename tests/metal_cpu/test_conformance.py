@@ -37,15 +37,16 @@ def test_exp_elementwise_with_template(dtype: mx.Dtype, np_dtype: type) -> None:
     np.testing.assert_array_max_ulp(np.asarray(out), expected, maxulp=1)
 
 
+# MLX's documented example uses `uint loc`; int64_t also walks negative strides.
 STRIDED_SOURCE = """
     uint elem = thread_position_in_grid.x;
-    uint loc = elem_to_loc(elem, inp_shape, inp_strides, inp_ndim);
+    int64_t loc = elem_to_loc<int64_t>(elem, inp_shape, inp_strides, inp_ndim);
     T tmp = inp[loc];
     out[elem] = metal::exp(tmp);
 """
 
 
-@pytest.mark.parametrize("view", ["transpose", "step_slice", "broadcast"])
+@pytest.mark.parametrize("view", ["transpose", "step_slice", "broadcast", "reversed"])
 def test_strided_input_through_elem_to_loc(view: str) -> None:
     """ensure_row_contiguous=False passes the real strides; elem_to_loc walks them."""
     base = mx.arange(60, dtype=mx.float32).reshape(6, 10) / 20.0
@@ -53,6 +54,7 @@ def test_strided_input_through_elem_to_loc(view: str) -> None:
         "transpose": base.T,
         "step_slice": base[::2, 1::3],
         "broadcast": mx.broadcast_to(base[:1], (4, 10)),
+        "reversed": base[::-1, ::2],  # negative strides
     }[view]
     kernel = metal_kernel(
         name="myexp_strided",
@@ -526,3 +528,46 @@ def test_uninitialised_outputs_are_a_deterministic_pattern() -> None:
     )
     got = np.asarray(out)
     assert got[0] == 1.0 and np.isnan(got[1:]).all()
+
+
+def test_threadgroup_atomics_partial_simdgroup_bit_functions() -> None:
+    """A scalar threadgroup atomic, simd_sum over a partial simdgroup (40 = 32 + 8
+    lanes), as_type, popcount/clz, MLX's Limits and half math."""
+    source = """
+        uint t = thread_position_in_threadgroup.x;
+        threadgroup atomic_int counter;
+        if (t == 0) {
+            atomic_store_explicit(&counter, 0, memory_order_relaxed);
+        }
+        threadgroup_barrier(mem_flags::mem_threadgroup);
+        atomic_fetch_add_explicit(&counter, int(t), memory_order_relaxed);
+        float lanes = simd_sum(1.0f);
+        threadgroup_barrier(mem_flags::mem_threadgroup);
+        out[t * 7 + 0] = lanes;
+        out[t * 7 + 1] = float(atomic_load_explicit(&counter, memory_order_relaxed));
+        out[t * 7 + 2] = float(exp(half(x[t])));
+        out[t * 7 + 3] = as_type<float>(as_type<uint>(x[t]) ^ 0x80000000u);
+        out[t * 7 + 4] = float(popcount(t) + clz(t) * 100);
+        out[t * 7 + 5] = Limits<float>::max;
+        out[t * 7 + 6] = metal::numeric_limits<half>::max();
+    """
+    x = np.linspace(-2, 2, 40).astype(np.float32)
+    kernel = metal_kernel("misc", ["x"], ["out"], source)
+    (out,) = kernel(
+        inputs=[mx.array(x)],
+        grid=(40, 1, 1),
+        threadgroup=(40, 1, 1),
+        output_shapes=[(40, 7)],
+        output_dtypes=[mx.float32],
+    )
+    got = np.asarray(out)
+    t = np.arange(40)
+    clz = np.array([32 if v == 0 else 32 - int(v).bit_length() for v in t])
+    popcount = np.array([bin(v).count("1") for v in t])
+    half_exp = np.exp(x.astype(np.float16).astype(np.float64)).astype(np.float16)
+    np.testing.assert_array_equal(got[:, 0], np.where(t < 32, 32, 8))
+    np.testing.assert_array_equal(got[:, 1], t.sum())
+    np.testing.assert_array_max_ulp(got[:, 2].astype(np.float16), half_exp, maxulp=1)
+    np.testing.assert_array_equal(got[:, 3], -x)
+    np.testing.assert_array_equal(got[:, 4], popcount + clz * 100)
+    assert np.isposinf(got[:, 5]).all() and (got[:, 6] == 65504).all()

@@ -45,3 +45,24 @@ template <typename T, typename U>
 METAL_FUNC T ceildiv(T N, U M) {
   return (N + M - 1) / M;
 }
+
+// MLX's Limits<T>: +-infinity for floats, the representable range for integers.
+template <typename U>
+struct Limits {
+  static constexpr U max = metal::numeric_limits<U>::max();
+  static constexpr U min = metal::numeric_limits<U>::lowest();
+  static constexpr U finite_max = metal::numeric_limits<U>::max();
+  static constexpr U finite_min = metal::numeric_limits<U>::lowest();
+};
+#define MTL_FLOAT_LIMITS(T)                                                \
+  template <>                                                              \
+  struct Limits<T> {                                                       \
+    static constexpr T max = metal::numeric_limits<T>::infinity();         \
+    static constexpr T min = -metal::numeric_limits<T>::infinity();        \
+    static constexpr T finite_max = metal::numeric_limits<T>::max();       \
+    static constexpr T finite_min = -metal::numeric_limits<T>::max();      \
+  };
+MTL_FLOAT_LIMITS(float)
+MTL_FLOAT_LIMITS(metal::half)
+MTL_FLOAT_LIMITS(metal::bfloat)
+#undef MTL_FLOAT_LIMITS
