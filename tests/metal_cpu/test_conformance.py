@@ -571,3 +571,33 @@ def test_threadgroup_atomics_partial_simdgroup_bit_functions() -> None:
     np.testing.assert_array_equal(got[:, 3], -x)
     np.testing.assert_array_equal(got[:, 4], popcount + clz * 100)
     assert np.isposinf(got[:, 5]).all() and (got[:, 6] == 65504).all()
+
+
+def test_quad_functions() -> None:
+    """quad_sum/max, quad_shuffle/_xor/_down over groups of 4 lanes."""
+    source = """
+        uint i = thread_position_in_grid.x;
+        int v = inp[i];
+        out[i * 5 + 0] = quad_sum(v);
+        out[i * 5 + 1] = quad_max(v);
+        out[i * 5 + 2] = quad_shuffle(v, 2);
+        out[i * 5 + 3] = quad_shuffle_xor(v, 1);
+        out[i * 5 + 4] = quad_shuffle_down(v, 1);
+    """
+    x = np.random.default_rng(8).integers(-20, 20, 64).astype(np.int32)
+    kernel = metal_kernel("quads", ["inp"], ["out"], source)
+    (out,) = kernel(
+        inputs=[mx.array(x)],
+        grid=(64, 1, 1),
+        threadgroup=(64, 1, 1),
+        output_shapes=[(64, 5)],
+        output_dtypes=[mx.int32],
+    )
+    got = np.asarray(out)
+    q = x.reshape(16, 4)
+    i = np.arange(64)
+    np.testing.assert_array_equal(got[:, 0], np.repeat(q.sum(1), 4))
+    np.testing.assert_array_equal(got[:, 1], np.repeat(q.max(1), 4))
+    np.testing.assert_array_equal(got[:, 2], np.repeat(q[:, 2], 4))
+    np.testing.assert_array_equal(got[:, 3], x[i ^ 1])
+    np.testing.assert_array_equal(got[:, 4], np.where(i % 4 < 3, x[np.minimum(i + 1, 63)], x))

@@ -83,7 +83,7 @@ def test_endless_loop_times_out() -> None:
     [
         ("texture2d<float> t;", "texture"),
         ("simdgroup_float8x8 m;", "simdgroup_matrix"),
-        ("float x = quad_sum(1.0f);", "quadgroup_function"),
+        ("float x = quad_prefix_exclusive_sum(1.0f);", "quadgroup function"),
         ("float x = simd_is_helper_thread();", "simdgroup function"),
         ("packed_float3 p;", "packed_vector"),
         ("threadgroup float s = 1.0f;", "initializer"),

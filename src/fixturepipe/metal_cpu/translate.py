@@ -51,7 +51,6 @@ _UNSUPPORTED = re.compile(
        |visible_function_table|primitive_acceleration_structure)
   | (?P<indirect_command_buffer>indirect_command_buffer|render_command|compute_command)
   | (?P<discard_fragment>discard_fragment)
-  | (?P<quadgroup_function>quad_\w+)
   | (?P<packed_vector>packed_\w+)
   | (?P<matrix_type>(?:float|half|bfloat)[234]x[234])
   | (?P<complex>complex64_t)
@@ -89,6 +88,17 @@ SIMD_FUNCTIONS = frozenset(
         "simd_ballot",
         "simd_active_threads_mask",
         "simd_vote",
+        "quad_sum",
+        "quad_product",
+        "quad_max",
+        "quad_min",
+        "quad_shuffle",
+        "quad_broadcast",
+        "quad_shuffle_xor",
+        "quad_shuffle_down",
+        "quad_shuffle_up",
+        "quad_all",
+        "quad_any",
     ]
 )
 SYNC_FUNCTIONS = SIMD_FUNCTIONS | {"threadgroup_barrier", "simdgroup_barrier"}
@@ -199,9 +209,10 @@ def translate(text: str, path: str, site_base: int = 0) -> TranslatedText:
             )
         nxt = sig[k + 1].text if k + 1 < len(sig) else ""
         prev = sig[k - 1].text if k > 0 else ""
-        if t.text.startswith("simd_") and nxt == "(" and t.text not in SIMD_FUNCTIONS:
+        if t.text.startswith(("simd_", "quad_")) and nxt == "(" and t.text not in SIMD_FUNCTIONS:
+            group = "simdgroup" if t.text.startswith("simd_") else "quadgroup"
             raise UnsupportedMetalError(
-                f"{path}:{t.line}: not supported by the CPU executor: simdgroup function `{t.text}`"
+                f"{path}:{t.line}: not supported by the CPU executor: {group} function `{t.text}`"
             )
         if t.text in SYNC_FUNCTIONS:
             result.synchronises = True

@@ -224,6 +224,60 @@ METAL_FUNC simd_vote simd_active_threads_mask(MTL_SITE) {
   const mtl_simd_view& v = mtl_simd_exchange<int>(0, MTL_SITE_ARGS);
   return simd_vote{v.mask};
 }
+// ---- quad-group functions: the same rendezvous, over lanes 4k .. 4k+3 ----
+METAL_FUNC uint32_t mtl_quad_base() { return mtl_my_lane() & ~3u; }
+#define MTL_QUAD_REDUCE(NAME, OP)                                          \
+  template <class T> METAL_FUNC decay_t<T> NAME(T x, MTL_SITE) {           \
+    typedef decay_t<T> V;                                                 \
+    const mtl_simd_view& v = mtl_simd_exchange<V>(x, MTL_SITE_ARGS);      \
+    bool first = true;                                                    \
+    V acc = x;                                                            \
+    for (uint32_t l = mtl_quad_base(); l < mtl_quad_base() + 4; ++l) {    \
+      if (!(v.mask >> l & 1)) continue;                                   \
+      const V& b = mtl_lane_value<V>(v, l);                               \
+      if (first) { acc = b; first = false; } else { acc = OP; }           \
+    }                                                                     \
+    return acc;                                                           \
+  }
+MTL_QUAD_REDUCE(quad_sum, acc + b)
+MTL_QUAD_REDUCE(quad_product, acc * b)
+MTL_QUAD_REDUCE(quad_max, max(acc, b))
+MTL_QUAD_REDUCE(quad_min, min(acc, b))
+#undef MTL_QUAD_REDUCE
+template <class T> METAL_FUNC decay_t<T> quad_shuffle(T x, ushort i, MTL_SITE) {
+  return mtl_read_lane(mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS), (decay_t<T>)x,
+                       (long)(mtl_quad_base() + (i & 3)));
+}
+template <class T> METAL_FUNC decay_t<T> quad_broadcast(T x, ushort i, MTL_SITE) {
+  return quad_shuffle(x, i, MTL_SITE_ARGS);
+}
+template <class T> METAL_FUNC decay_t<T> quad_shuffle_xor(T x, ushort m, MTL_SITE) {
+  return mtl_read_lane(mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS), (decay_t<T>)x,
+                       (long)(mtl_quad_base() + ((mtl_my_lane() ^ m) & 3)));
+}
+template <class T> METAL_FUNC decay_t<T> quad_shuffle_down(T x, ushort d, MTL_SITE) {
+  uint32_t q = (mtl_my_lane() & 3) + d;
+  const mtl_simd_view& v = mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS);
+  return q < 4 ? mtl_read_lane(v, (decay_t<T>)x, (long)(mtl_quad_base() + q)) : (decay_t<T>)x;
+}
+template <class T> METAL_FUNC decay_t<T> quad_shuffle_up(T x, ushort d, MTL_SITE) {
+  long q = (long)(mtl_my_lane() & 3) - d;
+  const mtl_simd_view& v = mtl_simd_exchange<decay_t<T>>(x, MTL_SITE_ARGS);
+  return q >= 0 ? mtl_read_lane(v, (decay_t<T>)x, (long)mtl_quad_base() + q) : (decay_t<T>)x;
+}
+METAL_FUNC bool quad_all(bool x, MTL_SITE) {
+  const mtl_simd_view& v = mtl_simd_exchange<bool>(x, MTL_SITE_ARGS);
+  for (uint32_t l = mtl_quad_base(); l < mtl_quad_base() + 4; ++l)
+    if ((v.mask >> l & 1) && !mtl_lane_value<bool>(v, l)) return false;
+  return true;
+}
+METAL_FUNC bool quad_any(bool x, MTL_SITE) {
+  const mtl_simd_view& v = mtl_simd_exchange<bool>(x, MTL_SITE_ARGS);
+  for (uint32_t l = mtl_quad_base(); l < mtl_quad_base() + 4; ++l)
+    if ((v.mask >> l & 1) && mtl_lane_value<bool>(v, l)) return true;
+  return false;
+}
+
 #undef MTL_SITE
 #undef MTL_SITE_ARGS
 
