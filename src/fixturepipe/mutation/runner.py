@@ -40,6 +40,8 @@ FAULT_NAMES = {
     "BarrierDivergenceError": "barrier_divergence",
 }
 _METAL_BUILD_ERROR = "Unable to build metal library"
+_STILLBORN_CHARS = 400  # of the build error kept in the kill matrix
+_LOG_CHARS = 4000  # of a fault message kept in the job log (race reports are long)
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,15 @@ class Stillborn(Exception):
 
 
 def _fault_name(fault: kernel_stage.KernelFault) -> str:
+    """The kill-matrix name of a runtime fault; raises Stillborn for build/launch faults."""
     if fault.kind in STILLBORN_KINDS or _METAL_BUILD_ERROR in fault.message:
-        first = fault.message.strip().splitlines()
-        raise Stillborn(f"{fault.kind}: {first[1] if len(first) > 1 else first[0]}"
-                        if first else fault.kind)
+        text = " ".join(line.strip() for line in fault.message.splitlines() if line.strip())
+        raise Stillborn(f"{fault.kind}: {_clip(text, _STILLBORN_CHARS)}")
     return FAULT_NAMES.get(fault.kind, f"error:{fault.kind}")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _verdict(
@@ -133,7 +139,7 @@ def _run_once(
                                    source_path=source_path)
     except kernel_stage.KernelFault as fault:
         name = _fault_name(fault)
-        log.info("mutant %s on %s: %s", mutant.name, fixture.key, fault)
+        log.info("mutant %s on %s: %s", mutant.name, fixture.key, _clip(str(fault), _LOG_CHARS))
         return [name]
     failing = _verdict(spec, data, outputs, refs, inputs)
     return [failing] if failing else []
@@ -153,7 +159,8 @@ def _race_run(
         kernel_stage.run(spec, fixture, backend, inputs, source_text=mutant.source,
                          source_path=source_path)
     except kernel_stage.KernelFault as fault:
-        log.info("mutant %s on %s under race check: %s", mutant.name, fixture.key, fault)
+        log.info("mutant %s on %s under race check: %s", mutant.name, fixture.key,
+                 _clip(str(fault), _LOG_CHARS))
         if fault.kind == "RaceDetectedError":
             return ["race"]
     return []

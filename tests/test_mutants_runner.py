@@ -1,0 +1,90 @@
+"""One mutant through the real kernel stage and comparison (CPU executor), in process.
+
+Covers what the tiny end-to-end test does not: a mutant that does not compile
+is stillborn (not a kill), and a deleted barrier is killed "by race" in the
+extra race-detection run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from fixturepipe import fixture_io, generators, references
+from fixturepipe.config_checks import Fixture
+from fixturepipe.mutation import generate_mutants
+from fixturepipe.mutation.generate import Mutant
+from fixturepipe.mutation.runner import FixtureData, run_mutant
+from fixturepipe.spec import load_spec
+
+# Column j of a 4x4 unit-lower inverse, staged through threadgroup memory so a barrier matters.
+STAGED = """\
+threadgroup float tile[16];
+const uint j = thread_position_in_threadgroup.x;
+const uint base = threadgroup_position_in_grid.z * 16;
+for (uint i = 0; i < 4; ++i) {
+    tile[i * 4 + j] = (j < i) ? a_strict[base + i * 4 + j] : 0.0f;
+}
+threadgroup_barrier(mem_flags::mem_threadgroup);
+for (uint i = 0; i < 4; ++i) {
+    float acc = (i == j) ? 1.0f : 0.0f;
+    for (uint k = j; k < i; ++k) {
+        acc -= tile[i * 4 + k] * a_inv[base + k * 4 + j];
+    }
+    a_inv[base + i * 4 + j] = acc;
+}
+"""
+
+
+def _setup(tmp_path: Path) -> tuple:
+    (tmp_path / "staged.metal").write_text(STAGED)
+    spec_doc = {
+        "name": "staged", "source": "staged.metal", "sizes": ["B", "T", "H", "BT"],
+        "inputs": {"a_strict": {"shape": ["B", "T", "H", "BT"], "dtype": "float32"}},
+        "outputs": {"a_inv": {"shape": ["B", "T", "H", "BT"], "dtype": "float32"}},
+        "generators": ["random_strict_lower"], "reference": "unit_lower_inverse",
+        "launch": {"grid": ["T", "H", "B"], "threadgroup": ["BT", 1, 1]},
+        "tolerance": {"max_ulp": 4}, "meta": {},
+    }
+    (tmp_path / "staged.yaml").write_text(yaml.safe_dump(spec_doc))
+    spec = load_spec(tmp_path / "staged.yaml")
+    fixture = Fixture.from_params("staged", "two", {
+        "sizes": {"B": 2, "T": 4, "H": 1, "BT": 4}, "reference": "unit_lower_inverse",
+        "tolerance": {"max_ulp": 4}, "backend": "cpu", "timeout": 30,
+    })
+    folder = tmp_path / "two"
+    inputs = generators.generate("random_strict_lower", 3, fixture.sizes, {})
+    fixture_io.write_inputs(folder, spec, fixture, inputs)
+    fixture_io.write_references(
+        folder, spec, fixture, references.compute("unit_lower_inverse", inputs, fixture.sizes,
+                                                  np.float32))
+    return spec, [FixtureData(fixture, folder)]
+
+
+def _run(spec, fixtures, mutant: Mutant) -> dict:
+    result, _ = run_mutant(spec, mutant, fixtures, timeout=20, race_timeout=60,
+                           source_path="staged_mutant.metal")
+    return result
+
+
+def test_stillborn_killed_and_race(tmp_path: Path) -> None:
+    spec, fixtures = _setup(tmp_path)
+    mutants = {m.name: m for m in generate_mutants(STAGED)}
+
+    broken = Mutant("sign_flip_L1C1", "sign_flip", 1, 1, "", "broken", "this is not metal;",
+                    False)
+    result = _run(spec, fixtures, broken)
+    assert result["stillborn"] and result["stillborn"].startswith("MetalCompileError")
+    assert result["fixtures"]["two"] == {"by": [], "ran": False}
+
+    # Both blocks land on block 0: block 1 is never written (NaN poison).
+    result = _run(spec, fixtures, mutants["index_term_drop_L13C11"])
+    assert result == {"stillborn": None, "fixtures": {"two": {"by": ["a_inv.unwritten"],
+                                                                "ran": True}}}
+
+    barrier = mutants["barrier_delete_L7C1"]
+    assert barrier.race_check
+    result = _run(spec, fixtures, barrier)
+    assert "race" in result["fixtures"]["two"]["by"]
