@@ -601,3 +601,29 @@ def test_quad_functions() -> None:
     np.testing.assert_array_equal(got[:, 2], np.repeat(q[:, 2], 4))
     np.testing.assert_array_equal(got[:, 3], x[i ^ 1])
     np.testing.assert_array_equal(got[:, 4], np.where(i % 4 < 3, x[np.minimum(i + 1, 63)], x))
+
+
+def test_init_value_fills_every_dtype_and_empty_grid_runs_nothing() -> None:
+    """init_value is converted to each output dtype; a grid with a zero axis runs no thread."""
+    kernel = metal_kernel("noop", ["x"], ["f", "i", "b"], "f[0] = 5.0f;")
+    dtypes = [mx.float32, mx.int32, mx.bfloat16]
+    f, i, b = kernel(
+        inputs=[mx.zeros((1,))],
+        grid=(0, 1, 1),
+        threadgroup=(1, 1, 1),
+        output_shapes=[(3,), (2, 2), (4,)],
+        output_dtypes=dtypes,
+        init_value=-2.5,
+    )
+    assert np.asarray(f).tolist() == [-2.5] * 3
+    assert np.asarray(i).tolist() == [[-2, -2], [-2, -2]]
+    assert b.dtype == mx.bfloat16 and b.astype(mx.float32).tolist() == [-2.5] * 4
+    (f,) = metal_kernel("one", ["x"], ["f"], "f[0] = 5.0f;")(
+        inputs=[mx.zeros((1,))],
+        grid=(1, 1, 1),
+        threadgroup=(1, 1, 1),
+        output_shapes=[(2,)],
+        output_dtypes=[mx.float32],
+        init_value=7,
+    )
+    assert np.asarray(f).tolist() == [5.0, 7.0]

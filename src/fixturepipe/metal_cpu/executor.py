@@ -39,6 +39,8 @@ MAX_PARAMS = 64
 _HEADER = struct.Struct(f"<QII3I3I{MAX_PARAMS}QII{MAX_PARAMS}Q")
 ERROR_EXIT = 86
 TSAN_EXIT = 66
+# Keep going after the first report (all racing pairs), exit TSAN_EXIT if any.
+TSAN_OPTIONS = f"halt_on_error=0 exitcode={TSAN_EXIT} report_signal_unsafe=0"
 
 
 @dataclass

@@ -77,6 +77,11 @@ def _strided_bytes(a: np.ndarray) -> tuple[bytes, int]:
     return ctypes.string_at(addr + lo, hi - lo), -lo
 
 
+def _element_bytes(value: float, dtype: mx.Dtype) -> bytes:
+    """One element of `dtype` holding `value` (converted as MLX converts init_value)."""
+    return _numpy_view(mx.array(value, dtype=mx.float32).astype(dtype)).tobytes()
+
+
 @dataclass(frozen=True)
 class LaunchStats:
     """What the last call cost: compile (0 when cached) and run seconds, workers."""
@@ -230,17 +235,17 @@ class MetalKernel:
         for g, t in zip(grid_t, group, strict=True):
             ngroups *= -(-g // t) if t else 0
         if ngroups == 0:  # an empty grid runs no thread: outputs keep their initial bytes
-            out_arrays = [
-                self._initial_output(shape, dtype, init_value)
-                for shape, dtype in zip(output_shapes, output_dtypes, strict=True)
-            ]
             self.last_launch = LaunchStats(compiled.compile_seconds, compiled.cached, 0.0, 0, 0)
-            return out_arrays
-        env = (
-            {"TSAN_OPTIONS": "halt_on_error=0 exitcode=66 report_signal_unsafe=0"}
-            if self.race_check
-            else None
-        )
+            return [
+                self._bytes_to_mx(
+                    regions[i].fill * (regions[i].nbytes // len(regions[i].fill)),
+                    np_dtype,
+                    shape,
+                    dtype,
+                )
+                for (i, np_dtype, shape), dtype in zip(outputs, output_dtypes, strict=True)
+            ]
+        env = {"TSAN_OPTIONS": executor.TSAN_OPTIONS} if self.race_check else None
         result = executor.run(
             compiled.path,
             gen.name,
@@ -267,23 +272,9 @@ class MetalKernel:
         ]
 
     @staticmethod
-    def _to_mx(arr: np.ndarray, dtype: mx.Dtype) -> mx.array:
-        out = mx.array(arr)
+    def _bytes_to_mx(raw: bytes, np_dtype: np.dtype, shape, dtype: mx.Dtype) -> mx.array:
+        out = mx.array(np.frombuffer(raw, np_dtype).reshape(shape))
         return out.view(mx.bfloat16) if dtype == mx.bfloat16 else out
-
-    def _initial_output(self, shape, dtype, init_value) -> mx.array:
-        np_dtype = np.dtype(_NUMPY_DTYPES[dtype])
-        if init_value is None:
-            arr = np.frombuffer(b"\xff" * (np_dtype.itemsize * int(np.prod(shape))), np_dtype)
-        else:
-            arr = np.full(int(np.prod(shape)), init_value).astype(np_dtype)
-            if dtype == mx.bfloat16:
-                arr = np.asarray(
-                    mx.array(np.full(int(np.prod(shape)), init_value, np.float32))
-                    .astype(mx.bfloat16)
-                    .view(mx.uint16)
-                )
-        return self._to_mx(arr.reshape(shape), dtype)
 
     def _dims(self, value: Sequence[int], what: str) -> tuple[int, int, int]:
         dims = tuple(int(v) for v in value)
@@ -327,16 +318,10 @@ class MetalKernel:
                 shape = tuple(int(s) for s in output_shapes[p.index])
                 np_dtype = np.dtype(_NUMPY_DTYPES[dtype])
                 nbytes = int(np.prod(shape, dtype=np.int64)) * np_dtype.itemsize
-                if init_value is None:
-                    # Uninitialised in MLX: a deterministic all-ones byte pattern here
-                    # (NaN for floats, -1 / max for integers).
-                    regions.append(executor.Region(None, nbytes, label=f"output `{p.name}`"))
-                else:
-                    fill = self._initial_output((1,), dtype, init_value)
-                    fill_bytes = _numpy_view(fill).tobytes()
-                    regions.append(
-                        executor.Region(None, nbytes, fill=fill_bytes, label=f"output `{p.name}`")
-                    )
+                # Uninitialised in MLX: a deterministic all-ones byte pattern here (NaN for
+                # floats, -1 / max for integers); else init_value converted as MLX's fill.
+                fill = b"\xff" if init_value is None else _element_bytes(init_value, dtype)
+                regions.append(executor.Region(None, nbytes, fill=fill, label=f"output `{p.name}`"))
                 outputs.append((len(regions) - 1, np_dtype, shape))
         return regions, outputs
 
