@@ -223,7 +223,7 @@ def translate(text: str, path: str, site_base: int = 0) -> TranslatedText:
             out[sig_idx[k]] = f"::metal::vmake<::metal::{t.text}>"
     for k, t in enumerate(sig):
         if t.kind == "num" and not t.text.lower().startswith("0x") and t.text[-1] in "hH":
-            out[sig_idx[k]] = f"((::metal::half){t.text[:-1]}f)"
+            out[sig_idx[k]] = f"((::metal::half)({t.text[:-1]}))"
 
     # threadgroup declarations at the start of a statement.
     k = 0

@@ -113,6 +113,10 @@ template <class V, class A> METAL_FUNC void vmake_put(vmake_state<V>& s, const A
   }
 }
 template <class V, class... A> METAL_FUNC V vmake(const A&... a) {
+  static_assert(sizeof...(A) <= 1 || (lanes<A> + ...) == lanes<V>,
+                "vector constructor: the arguments' components must add up to the vector's");
+  static_assert(sizeof...(A) != 1 || ((!is_vec<A> || lanes<A> == lanes<V>) && ...),
+                "vector conversion between vectors of different lengths");
   vmake_state<V> s;
   s.at = 0;
   if constexpr (sizeof...(A) == 0) {
