@@ -4,39 +4,40 @@
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from fixturepipe import paths
+from fixturepipe import config_checks, paths, snakefile_support
 from fixturepipe import plan as fixture_plan
 from fixturepipe.config_checks import ConfigError
-from fixturepipe.golden import GoldenMissingError
 from fixturepipe.spec import SpecError
 
 
 configfile: "config/config.yaml"
 
 
-validate(config, "config/schema.yaml")
 try:
+    # Friendly first pass (all errors, fixtures named), then Snakemake's validate (defaults).
+    config_checks.check_schema(
+        config, f"{workflow.basedir}/config/schema.yaml", ", ".join(workflow.configfiles)
+    )
+    validate(config, "config/schema.yaml")
     PLAN = fixture_plan.build(config, workflow.basedir, workflow.configfiles)
 except (ConfigError, SpecError) as exc:
     raise WorkflowError(str(exc)) from None
 
 
-def source(function):
-    """Wrap a plan lookup for use in input functions: a missing golden file stops the DAG."""
-
-    def wrapped(wildcards, kernel):
-        try:
-            return function(kernel, wildcards.fixture)
-        except GoldenMissingError as exc:
-            raise WorkflowError(str(exc)) from None
-
-    return wrapped
-
-
-fixture_inputs = source(lambda k, f: list(PLAN.fixture_inputs(k, f).values()))
-fixture_references = source(lambda k, f: list(PLAN.fixture_references(k, f).values()))
-golden_files = source(lambda k, f: PLAN.golden_files(k, f))
+# Input functions: a golden fixture reads golden files, a candidate its generated ones.
+inputs_of = lambda k, f: list(PLAN.fixture_inputs(k, f).values())
+references_of = lambda k, f: list(PLAN.fixture_references(k, f).values())
 LOGS = paths.LOG_DIR
+ENV = "config/conda-env.yaml"  # used only with --sdm conda; .venv otherwise
+
+
+# Snakemake 9.27 lingers up to 1 s after the last job (see snakefile_support).
+onsuccess:
+    snakefile_support.cancel_rate_limiter_timers()
+
+
+onerror:
+    snakefile_support.cancel_rate_limiter_timers()
 
 
 wildcard_constraints:
@@ -58,6 +59,8 @@ rule verify:
         code=PLAN.code("verify"),
     log:
         f"{LOGS}/verify.log",
+    conda:
+        ENV
     script:
         "scripts/verify.py"
 
@@ -70,6 +73,8 @@ rule checksums:
         sums=paths.MANIFEST,
     log:
         f"{LOGS}/checksums.log",
+    conda:
+        ENV
     script:
         "scripts/checksums.py"
 
@@ -82,6 +87,8 @@ rule accept:
         fixtures={f.key: str(PLAN.specs[f.kernel].path) for f in PLAN.fixtures},
     log:
         f"{LOGS}/accept.log",
+    conda:
+        ENV
     script:
         "scripts/accept.py"
 
@@ -108,6 +115,8 @@ for kernel, spec in PLAN.specs.items():
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).generation_params(),
         log:
             f"{LOGS}/inputs/{kernel}/{{fixture}}.log",
+        conda:
+            ENV
         script:
             "scripts/inputs.py"
 
@@ -125,6 +134,8 @@ for kernel, spec in PLAN.specs.items():
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).reference_params(),
         log:
             f"{LOGS}/reference/{kernel}/{{fixture}}.log",
+        conda:
+            ENV
         script:
             "scripts/reference.py"
 
@@ -134,7 +145,7 @@ for kernel, spec in PLAN.specs.items():
         input:
             spec=str(spec.path),
             metal=[str(p) for p in spec.code_files()],
-            inputs=lambda w, k=kernel: fixture_inputs(w, k),
+            inputs=snakefile_support.per_fixture(inputs_of, kernel),
             code=PLAN.code("kernel"),
         output:
             outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
@@ -145,6 +156,8 @@ for kernel, spec in PLAN.specs.items():
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).kernel_params(),
         log:
             f"{LOGS}/kernel/{{backend}}/{kernel}/{{fixture}}.log",
+        conda:
+            ENV
         script:
             "scripts/kernel.py"
 
@@ -155,8 +168,8 @@ for kernel, spec in PLAN.specs.items():
             spec=str(spec.path),
             run=f"{run_dir}/run.json",
             outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
-            refs=lambda w, k=kernel: fixture_references(w, k),
-            inputs=lambda w, k=kernel: fixture_inputs(w, k),
+            refs=snakefile_support.per_fixture(references_of, kernel),
+            inputs=snakefile_support.per_fixture(inputs_of, kernel),
             code=PLAN.code("compare"),
         output:
             compare=f"{run_dir}/compare.json",
@@ -165,6 +178,8 @@ for kernel, spec in PLAN.specs.items():
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).compare_params(),
         log:
             f"{LOGS}/compare/{{backend}}/{kernel}/{{fixture}}.log",
+        conda:
+            ENV
         script:
             "scripts/compare.py"
 
@@ -174,7 +189,7 @@ for kernel, spec in PLAN.specs.items():
         input:
             spec=str(spec.path),
             generated=inputs_out + refs_out + [f"{generated}/{paths.meta_file(spec)}"],
-            golden=lambda w, k=kernel: golden_files(w, k),
+            golden=snakefile_support.per_fixture(PLAN.present_golden_files, kernel),
             code=PLAN.code("reproduce"),
         output:
             reproducibility=f"{paths.reproduce_dir(kernel, '{fixture}')}/reproducibility.json",
@@ -183,6 +198,8 @@ for kernel, spec in PLAN.specs.items():
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).compare_params(),
         log:
             f"{LOGS}/reproduce/{kernel}/{{fixture}}.log",
+        conda:
+            ENV
         script:
             "scripts/reproduce.py"
 

@@ -69,6 +69,7 @@ class Backend:
         header: str = "",
         *,
         source_path: str | None = None,
+        header_path: str | None = None,
         race_check: bool = False,
         timeout: float = 60.0,
     ) -> Callable[..., Any]:
@@ -76,7 +77,8 @@ class Backend:
         if self.name == "cpu":
             return self.metal_kernel(
                 name, input_names, output_names, source, header,
-                source_path=source_path, race_check=race_check, timeout=timeout,
+                source_path=source_path, header_path=header_path, race_check=race_check,
+                timeout=timeout,
             )
         if race_check:
             raise BackendUnavailable("race_check needs the cpu backend; Metal has no race checker.")

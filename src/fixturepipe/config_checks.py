@@ -14,6 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import jsonschema
+import yaml
+
 from fixturepipe import backends, expr
 from fixturepipe.spec import KernelSpec
 
@@ -99,6 +102,34 @@ class Fixture:
             "tolerance": dict(self.tolerance),
             "oracle_tolerance": dict(self.oracle_tolerance),
         }
+
+
+def check_schema(config: Mapping[str, Any], schema_path: str, configfile: str) -> None:
+    """Validate against ``config/schema.yaml``, naming fixtures by name in every message.
+
+    Snakemake's ``validate`` (run right after, for defaults) reports only the
+    first error with the whole schema dumped; this pass reports all of them as
+    one sentence each, e.g. "fixture 'u' (fixtures[0]), field tolerence: ...".
+    """
+    with open(schema_path, encoding="utf-8") as handle:
+        schema = yaml.safe_load(handle)
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path)):
+        where = list(error.absolute_path)
+        if len(where) >= 2 and where[0] == "fixtures" and isinstance(where[1], int):
+            raw = config["fixtures"][where[1]]
+            name = raw.get("name", "?") if isinstance(raw, Mapping) else "?"
+            field = ".".join(str(p) for p in where[2:]) or "(fixture)"
+            prefix = f"fixture {name!r} (fixtures[{where[1]}]), field {field}"
+        else:
+            prefix = f"field {'.'.join(str(p) for p in where) or '(top level)'}"
+        message = error.message
+        if error.validator == "additionalProperties" and where[-1:] != ["sizes"]:
+            message += "; see config/schema.yaml for the allowed keys"
+        problems.append(f"{prefix}: {message}.")
+    if problems:
+        raise ConfigError(configfile, problems)
 
 
 def check(

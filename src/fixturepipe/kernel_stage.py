@@ -83,6 +83,7 @@ def run(
             source_text,
             header,
             source_path=shown_path,
+            header_path=_display_path(spec.header_path) if spec.header_path else None,
             race_check=fixture.race_check,
             timeout=fixture.timeout,
         )

@@ -64,6 +64,12 @@ class Plan:
         d = paths.golden_dir(kernel, name)
         return [f"{d}/{n}" for n in paths.fixture_files(self.specs[kernel])]
 
+    def present_golden_files(self, kernel: str, name: str) -> list[str]:
+        """:meth:`golden_files`, raising :class:`golden.GoldenMissingError` if any is absent."""
+        files = self.golden_files(kernel, name)
+        golden.require_present(self.root, files)
+        return files
+
     def source_dir(self, kernel: str, name: str) -> str:
         """Where the kernel and compare read fixtures: golden if accepted, else generated.
 

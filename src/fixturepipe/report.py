@@ -88,6 +88,8 @@ def _fmt(value: Any, kind: str) -> str:
         return "-"
     if isinstance(value, str):
         return value
+    if kind == "ulp":
+        return f"{value:.2f}"
     return str(value) if kind == "int" else f"{value:.3g}"
 
 
@@ -95,7 +97,7 @@ def table(report: Mapping[str, Any]) -> str:
     """The compact terminal table, one line per fixture."""
     lines = [
         [r["kernel"], r["fixture"], r["backend"], _fmt(r["max_abs"], "f"),
-         _fmt(r["rel_l2"], "f"), _fmt(r["max_ulp"], "int"), r["verdict"]]
+         _fmt(r["rel_l2"], "f"), _fmt(r["max_ulp"], "ulp"), r["verdict"]]
         for r in report["fixtures"]
     ]
     widths = [max(len(h), *(len(x[i]) for x in lines)) for i, h in enumerate(COLUMNS)]
@@ -131,7 +133,7 @@ def markdown(report: Mapping[str, Any]) -> str:
     for r in report["fixtures"]:
         out.append("| " + " | ".join([
             r["kernel"], r["fixture"], r["backend"], _fmt(r["max_abs"], "f"),
-            _fmt(r["rel_l2"], "f"), _fmt(r["max_ulp"], "int"), r["verdict"]]) + " |")
+            _fmt(r["rel_l2"], "f"), _fmt(r["max_ulp"], "ulp"), r["verdict"]]) + " |")
     problems = failure_lines(report)
     if problems:
         out += ["", "## Failures", ""] + [f"- {line}" for line in problems]
@@ -143,7 +145,7 @@ def markdown(report: Mapping[str, Any]) -> str:
             if "vs_oracle" in o:
                 k, ref = o["vs_oracle"], o["reference_vs_oracle"]
                 out.append(
-                    f"| {r['kernel']} | {r['fixture']} | {name} | {_fmt(k['max_ulp'], 'int')} | "
-                    f"{_fmt(ref['max_ulp'], 'int')} | {_fmt(k['rel_l2'], 'f')} | "
+                    f"| {r['kernel']} | {r['fixture']} | {name} | {_fmt(k['max_ulp'], 'ulp')} | "
+                    f"{_fmt(ref['max_ulp'], 'ulp')} | {_fmt(k['rel_l2'], 'f')} | "
                     f"{_fmt(ref['rel_l2'], 'f')} |")
     return "\n".join(out) + "\n"

@@ -20,7 +20,7 @@ import yaml
 from fixturepipe import expr
 
 DTYPES = ("float32", "float16", "int32", "uint32")
-TOLERANCE_KEYS = ("max_abs", "max_rel", "rel_l2", "max_ulp")
+TOLERANCE_KEYS = ("max_abs", "max_rel", "rel_l2", "max_ulp", "max_ulp_elementwise")
 
 _EXPR = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
 _TENSOR = {
@@ -39,7 +39,8 @@ TOLERANCE_SCHEMA: dict[str, Any] = {
         "max_abs": {"type": "number", "minimum": 0},
         "max_rel": {"type": "number", "minimum": 0},
         "rel_l2": {"type": "number", "minimum": 0},
-        "max_ulp": {"type": "integer", "minimum": 0},
+        "max_ulp": {"type": "number", "minimum": 0},
+        "max_ulp_elementwise": {"type": "integer", "minimum": 0},
         "require_finite": {"type": "boolean"},
     },
 }

@@ -1,0 +1,95 @@
+"""Helpers for pipeline tests: a temporary copy of the project tree and real Snakemake runs.
+
+Each test gets its own copy (Snakefile, config schema, scripts, kernels and the
+package source, imported via PYTHONPATH so edits to the copy are what runs),
+with a small config, so tests can edit code and config without touching the repo.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+SNAKEMAKE = str(VENV_BIN / "snakemake")
+KERNEL = "chunk_tri_solve_invert"
+
+
+def fixture(name: str, **overrides: Any) -> dict[str, Any]:
+    """A small valid fixture (B=1, T=64, H=1) with overrides."""
+    base: dict[str, Any] = {
+        "name": name,
+        "kernel": KERNEL,
+        "sizes": {"B": 1, "T": 64, "H": 1, "BT": 64},
+        "seed": 7,
+        "generator": {"name": "random_strict_lower", "magnitude": 0.1},
+    }
+    base.update(overrides)
+    return base
+
+
+def make_project(root: Path, fixtures: list[dict[str, Any]], **config: Any) -> Path:
+    """Copy the project into ``root`` and write ``config/config.yaml`` with ``fixtures``."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "mutation")
+    shutil.copy(REPO / "Snakefile", root / "Snakefile")
+    for folder in ("scripts", "kernels"):
+        shutil.copytree(REPO / folder, root / folder, ignore=ignore)
+    (root / "config").mkdir()
+    for name in ("schema.yaml", "conda-env.yaml"):
+        shutil.copy(REPO / "config" / name, root / "config" / name)
+    shutil.copytree(REPO / "src" / "fixturepipe", root / "src" / "fixturepipe", ignore=ignore)
+    write_config(root, fixtures, **config)
+    return root
+
+
+def write_config(root: Path, fixtures: list[dict[str, Any]], **config: Any) -> None:
+    """(Re)write the project's config file."""
+    data = {"backend": "auto", **config, "fixtures": fixtures}
+    (root / "config" / "config.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def env(root: Path) -> dict[str, str]:
+    """Environment that makes the copy's package the one imported."""
+    e = dict(os.environ)
+    e["PYTHONPATH"] = str(root / "src")
+    e["PATH"] = f"{VENV_BIN}{os.pathsep}{e.get('PATH', '')}"
+    return e
+
+
+def snakemake(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run Snakemake in ``root``; return the finished process (text output)."""
+    return subprocess.run(
+        [SNAKEMAKE, *args], cwd=root, env=env(root), capture_output=True, text=True,
+        timeout=timeout,
+    )
+
+
+_JOB_ANY = re.compile(r"^(?:local)?rule (\S+):$", re.MULTILINE)
+
+
+def planned_jobs(root: Path, target: str = "verify") -> set[tuple[str, str]]:
+    """(rule, fixture or '') of every job Snakemake's own dry run would execute."""
+    proc = snakemake(root, "-n", "-j1", target)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = proc.stdout
+    jobs: set[tuple[str, str]] = set()
+    blocks = re.split(r"\n(?=\[|(?:local)?rule \S+:\n)", text)
+    for block in blocks:
+        head = _JOB_ANY.search(block)
+        if not head:
+            continue
+        wc = re.search(r"^    wildcards: (.*)$", block, re.MULTILINE)
+        fixture_name = ""
+        if wc:
+            found = re.search(r"fixture=([^,\s]+)", wc.group(1))
+            fixture_name = found.group(1) if found else ""
+        jobs.add((head.group(1), fixture_name))
+    return jobs
