@@ -3,27 +3,11 @@
 # Metal source at DAG-build time; one job per mutant runs it on every fixture of the
 # kernel through the same kernel stage and comparison as the real kernel. Everything is
 # written under artifacts/mutants/ and artifacts/logs/mutants/, never into the real runs.
-from pathlib import Path as _Path
-
-import fixturepipe as _fixturepipe
 from fixturepipe.mutation import dag as mutation_dag
 from fixturepipe.mutation.generate import NAME_PATTERN as _MUTANT_NAME
 
 MUTATION = mutation_dag.settings(config)
-_PKG = _Path(_fixturepipe.__file__).parent
-
-
-def _rel(path):
-    try:
-        return _Path(path).resolve().relative_to(_Path(workflow.basedir).resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-MUTATION_CODE = sorted(
-    set(PLAN.code("kernel") + PLAN.code("compare"))
-    | {_rel(p) for p in mutation_dag.code_files(str(_PKG))}
-)
+MUTATION_CODE = mutation_dag.code_inputs(PLAN, workflow.basedir)
 MUTANT_KERNELS = {k: s for k, s in PLAN.specs.items() if PLAN.fixtures_of(k)}
 MUTANTS = {k: mutation_dag.mutant_names(str(s.source_path)) for k, s in MUTANT_KERNELS.items()}
 
@@ -36,25 +20,6 @@ localrules:
     mutants,
 
 
-def _mutant_fixture_files(kernel):
-    """Inputs and references of every fixture of `kernel`, golden or candidate as in verify."""
-    files = []
-    try:
-        for f in PLAN.fixtures_of(kernel):
-            files += list(PLAN.fixture_inputs(kernel, f.name).values())
-            files += list(PLAN.fixture_references(kernel, f.name).values())
-    except GoldenMissingError as exc:
-        raise WorkflowError(str(exc)) from None
-    return files
-
-
-def _mutant_fixture_params(kernel):
-    return [
-        mutation_dag.fixture_params(f, PLAN.source_dir(kernel, f.name))
-        for f in PLAN.fixtures_of(kernel)
-    ]
-
-
 for _kernel, _spec in MUTANT_KERNELS.items():
 
     rule:
@@ -63,7 +28,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
         input:
             spec=str(_spec.path),
             metal=[str(p) for p in _spec.code_files()],
-            fixtures=lambda w, k=_kernel: _mutant_fixture_files(k),
+            fixtures=lambda w, k=_kernel: mutation_dag.fixture_files(PLAN, k),
             code=MUTATION_CODE,
         output:
             result=mutation_dag.result_file(_kernel, "{mutant}"),
@@ -71,7 +36,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             provenance=mutation_dag.result_provenance(_kernel, "{mutant}"),
         params:
             kernel=_kernel,
-            fixtures=lambda w, k=_kernel: _mutant_fixture_params(k),
+            fixtures=lambda w, k=_kernel: mutation_dag.fixtures_params(PLAN, k),
             timeout=MUTATION["timeout"],
             race_timeout=MUTATION["race_timeout"],
         log:

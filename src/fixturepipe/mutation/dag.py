@@ -9,10 +9,13 @@ artifacts/logs/mutants/ only: mutant jobs never touch the real kernel's runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import fixturepipe
 from fixturepipe import paths
 from fixturepipe.config_checks import Fixture
+from fixturepipe.golden import GoldenMissingError
 from fixturepipe.mutation.generate import mutants_of_file
 from fixturepipe.mutation.killmatrix import equivalences_for
 
@@ -106,6 +109,38 @@ def matrix_params(kernel: str, fixture_names: list[str], config: Mapping[str, An
     }
 
 
-def code_files(package_dir: str) -> list[str]:
-    """The mutation modules, declared as inputs so editing one reruns the mutant jobs."""
-    return [f"{package_dir}/mutation/{m}" for m in _MODULES]
+def code_inputs(plan: Any, root: str | Path) -> list[str]:
+    """Code a mutant job runs: the kernel and compare rules' modules plus the mutation
+    package, declared as inputs so editing one reruns the mutant jobs."""
+    package = Path(fixturepipe.__file__).parent / "mutation"
+    mine = set()
+    for name in _MODULES:
+        path = (package / name).resolve()
+        try:
+            mine.add(path.relative_to(Path(root).resolve()).as_posix())
+        except ValueError:
+            mine.add(str(path))
+    return sorted(set(plan.code("kernel")) | set(plan.code("compare")) | mine)
+
+
+def fixture_files(plan: Any, kernel: str) -> list[str]:
+    """Inputs and references of every fixture of `kernel`, golden or candidate as in verify.
+
+    A golden fixture whose files are absent stops the DAG with the pipeline's
+    "run `dvc pull`" sentence, as the real kernel rule does.
+    """
+    from snakemake.exceptions import WorkflowError
+
+    files: list[str] = []
+    try:
+        for f in plan.fixtures_of(kernel):
+            files += list(plan.fixture_inputs(kernel, f.name).values())
+            files += list(plan.fixture_references(kernel, f.name).values())
+    except GoldenMissingError as exc:
+        raise WorkflowError(str(exc)) from None
+    return files
+
+
+def fixtures_params(plan: Any, kernel: str) -> list[dict[str, Any]]:
+    """`fixture_params` of every fixture of `kernel`, in config order."""
+    return [fixture_params(f, plan.source_dir(kernel, f.name)) for f in plan.fixtures_of(kernel)]
