@@ -27,7 +27,7 @@ from dvc_clone import (
     tool_env,
     wrong_golden_files,
 )
-from sshd import free_port
+from sshd import ensure_sshd, free_port
 
 from fixturepipe import dvc_integrity
 
@@ -54,6 +54,7 @@ def golden_state(clone: Path) -> dict[str, tuple[str, int]]:
 def test_unreachable_remote_fails_clearly_and_leaves_golden_untouched(
     pulled: Path, tmp_path: Path
 ) -> None:
+    ensure_sshd()  # brings ssh-keygen (openssh-client) on a bare machine
     key = tmp_path / "key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     dead = f"ssh://root@127.0.0.1:{free_port()}/srv/fixtures"  # nothing listens there

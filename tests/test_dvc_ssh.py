@@ -25,9 +25,9 @@ from fixturepipe import dvc_integrity
 __all__ = ["sshd_server"]  # the fixture, imported so pytest finds it here
 
 
-def add_ssh_remote(clone: Path, server: SshServer, env: dict[str, str]) -> None:
-    """The remote as a user would add it: URL and hash check shared, key file local."""
-    run([DVC, "remote", "add", "--local", "ssh", server.url("fixturepipe")], clone, env)
+def add_ssh_remote(clone: Path, server: SshServer, env: dict[str, str], folder: str) -> None:
+    """The remote as a user would add it (URL, hash check, key file), in a folder of its own."""
+    run([DVC, "remote", "add", "--local", "ssh", server.url(folder)], clone, env)
     run([DVC, "remote", "modify", "--local", "ssh", "verify", "true"], clone, env)
     run([DVC, "remote", "modify", "--local", "ssh", "keyfile", str(server.keyfile)], clone, env)
 
@@ -36,16 +36,16 @@ def test_push_then_fresh_clone_pulls_and_verifies(sshd_server: SshServer, tmp_pa
     env = tool_env(sshd_server.client_env())
     origin = fresh_clone(tmp_path / "origin")
     run([DVC, "pull"], origin, env)  # from the embedded remote
-    add_ssh_remote(origin, sshd_server, env)
+    add_ssh_remote(origin, sshd_server, env, "roundtrip")
 
     push = run([DVC, "push", "-r", "ssh"], origin, env)
 
     assert "files pushed" in push.stdout
-    stored = [p for p in (sshd_server.storage / "fixturepipe").rglob("*") if p.is_file()]
+    stored = [p for p in (sshd_server.storage / "roundtrip").rglob("*") if p.is_file()]
     assert len(stored) == len(manifest(origin)) + 1  # every golden file + the .dir listing
 
     clone = fresh_clone(tmp_path / "clone")
-    add_ssh_remote(clone, sshd_server, env)
+    add_ssh_remote(clone, sshd_server, env, "roundtrip")
     run([DVC, "pull", "-r", "ssh"], clone, env)
 
     assert golden_files(clone) == manifest(clone)
@@ -63,7 +63,7 @@ def test_second_push_is_a_no_op(sshd_server: SshServer, tmp_path: Path) -> None:
     env = tool_env(sshd_server.client_env())
     origin = fresh_clone(tmp_path / "origin")
     run([DVC, "pull"], origin, env)
-    add_ssh_remote(origin, sshd_server, env)
+    add_ssh_remote(origin, sshd_server, env, "twice")
     run([DVC, "push", "-r", "ssh"], origin, env)
 
     again = run([DVC, "push", "-r", "ssh"], origin, env)
