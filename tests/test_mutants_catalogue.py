@@ -163,3 +163,19 @@ def test_tokenizer_skips_literals_and_reports_unterminated_ones() -> None:
     assert [t.text for t in toks] == ["a", "=", ";", "b", "=", ";", "c", "<<=", "1", ";"]
     with pytest.raises(TokenizeError, match="line 1"):
         tokenize("a = /* never closed")
+
+
+def test_template_arguments_casts_and_simd_calls_are_handled() -> None:
+    source = (
+        "float v = static_cast<float>(x[0]) * 0.5f + as_type<float>(bits[0]);\n"
+        "vec<float, 4> q = vec<float, 4>(1.0f);\n"
+        "y[0] = (float)n / .5f + simd_sum(v);\n"
+    )
+    mutants = generate_mutants(source)
+    for mutant in mutants:
+        assert "static_cast<float>" in mutant.source and "vec<float, 4>" in mutant.source, (
+            mutant.name
+        )
+    lines = {m.source.splitlines()[m.line - 1] for m in mutants}
+    assert "vec<float, 4> q = vec<float, 4>(2.0f);" in lines  # the value, not the type
+    assert "y[0] = (float)n * .5f + simd_sum(v);" in lines

@@ -53,7 +53,11 @@ def _replace(code: KernelCode, start: int, end: int, text: str) -> Edit:
 
 
 def _template_angles(code: KernelCode) -> set[int]:
-    """Token indices of `<`/`>` that delimit template arguments, not comparisons."""
+    """Token indices of template argument lists `<...>`, brackets included.
+
+    Their `<`/`>` are not comparisons, and a literal there (`vec<float, 4>`) is a
+    type, not a value: mutating either only makes a mutant that does not compile.
+    """
     out: set[int] = set()
     toks = code.tokens
     for i, tok in enumerate(toks):
@@ -65,7 +69,7 @@ def _template_angles(code: KernelCode) -> set[int]:
                 elif toks[j].text == ">":
                     depth -= 1
                     if depth == 0:
-                        out.update({i, j})
+                        out.update(range(i, j + 1))
                         break
                 elif toks[j].text in (";", "{", "}"):
                     break
@@ -192,8 +196,9 @@ def loop_bound(code: KernelCode) -> Iterator[Candidate]:
 
 def constant_perturb(code: KernelCode) -> Iterator[Candidate]:
     """Integer literals +-1; float literals doubled (zero becomes one)."""
+    in_template = _template_angles(code)
     for i, tok in enumerate(code.tokens):
-        if tok.kind != "number":
+        if tok.kind != "number" or i in in_template:
             continue
         int_match = _INT_LITERAL.fullmatch(tok.text)
         if int_match:
