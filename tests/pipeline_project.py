@@ -38,9 +38,10 @@ def fixture(name: str, **overrides: Any) -> dict[str, Any]:
 
 def make_project(root: Path, fixtures: list[dict[str, Any]], **config: Any) -> Path:
     """Copy the project into ``root`` and write ``config/config.yaml`` with ``fixtures``."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "mutation")
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "Snakefile", root / "Snakefile")
-    for folder in ("scripts", "kernels"):
+    for folder in ("scripts", "kernels", "rules", "profiles"):
         shutil.copytree(REPO / folder, root / folder, ignore=ignore)
     (root / "config").mkdir()
     for name in ("schema.yaml", "conda-env.yaml"):
