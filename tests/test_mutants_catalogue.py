@@ -155,7 +155,8 @@ def test_operator_counts_are_stable_for_the_real_kernel() -> None:
 def test_find_mutant_explains_unknown_names() -> None:
     with pytest.raises(KeyError, match="regenerate"):
         find_mutant(SMALL, "arith_swap_L99C1")
-    assert find_mutant(SMALL, "barrier_delete_L11C1").race_check
+    index, barrier = find_mutant(SMALL, "barrier_delete_L11C1")
+    assert index == 0 and barrier.race_check
 
 
 def test_tokenizer_skips_literals_and_reports_unterminated_ones() -> None:

@@ -87,13 +87,13 @@ def mutants_of_file(path: str | Path) -> list[Mutant]:
     return generate_mutants(Path(path).read_text(encoding="utf-8"))
 
 
-def find_mutant(source: str, name: str) -> Mutant:
-    """The mutant called `name`, with a sentence naming the valid choices if absent."""
+def find_mutant(source: str, name: str) -> tuple[int, Mutant]:
+    """(catalogue index, mutant) of the mutant called `name`, or a KeyError saying why."""
     if not _NAME.fullmatch(name):
         raise KeyError(f"{name!r} is not a mutant name (expected operator_L<line>C<col>...)")
-    for mutant in generate_mutants(source):
+    for index, mutant in enumerate(generate_mutants(source)):
         if mutant.name == name:
-            return mutant
+            return index, mutant
     raise KeyError(
         f"no mutant {name!r} in this source; it changed since the mutant list was made "
         "(rerun `snakemake mutants` to regenerate the list)"

@@ -8,7 +8,7 @@ This module only counts; it runs nothing, so it is cheap to test and rerun.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,13 +40,11 @@ def equivalences_for(kernel: str, config: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def mutant_status(result: Mapping[str, Any], fixtures: Iterable[str] | None = None) -> str:
-    """killed / survived / stillborn from the cells of `fixtures` (all when None)."""
-    cells = result["fixtures"]
-    names = list(cells) if fixtures is None else [f for f in fixtures if f in cells]
+def mutant_status(result: Mapping[str, Any]) -> str:
+    """killed / survived / stillborn from one mutant's result."""
     if result.get("stillborn"):
         return "stillborn"
-    if any(cells[f]["by"] for f in names):
+    if any(cell["by"] for cell in result["fixtures"].values()):
         return "killed"
     return "survived"
 

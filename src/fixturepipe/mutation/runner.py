@@ -25,7 +25,7 @@ import numpy as np
 
 from fixturepipe import backends, compare, fixture_io, kernel_stage, references
 from fixturepipe.config_checks import Fixture
-from fixturepipe.mutation.generate import Mutant, generate_mutants
+from fixturepipe.mutation.generate import Mutant, find_mutant
 from fixturepipe.spec import KernelSpec
 
 log = logging.getLogger("fixturepipe.mutation")
@@ -171,15 +171,7 @@ def mutant_result(
     race_timeout: float, source_path: str,
 ) -> tuple[Mutant, dict[str, Any], dict[str, float]]:
     """Regenerate mutant `name` from the spec's source, run it, and describe it."""
-    original = spec.source_path.read_text(encoding="utf-8")
-    mutants = generate_mutants(original)
-    index = next((i for i, m in enumerate(mutants) if m.name == name), None)
-    if index is None:
-        raise KeyError(
-            f"{spec.source_path.name} has no mutant {name!r} any more; rerun "
-            "`snakemake mutants` so the mutant list is derived from the current source"
-        )
-    mutant = mutants[index]
+    index, mutant = find_mutant(spec.source_path.read_text(encoding="utf-8"), name)
     outcome, seconds = run_mutant(spec, mutant, fixtures, timeout=timeout,
                                   race_timeout=race_timeout, source_path=source_path)
     result = {
