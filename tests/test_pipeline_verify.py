@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pipeline_project import KERNEL, REPO, fixture, make_project, planned_jobs, snakemake
 
-SEED_SCRIPT = Path("/work/shared/seed/chunk_tri_solve_invert_reference.py")
+# A verbatim copy of ../shared/seed/chunk_tri_solve_invert_reference.py (the user's script).
+SEED_SCRIPT = REPO / "tests" / "data" / "chunk_tri_solve_invert_reference.py"
 SEED_FIXTURE = fixture(
     "seed", sizes={"B": 4, "T": 64, "H": 1, "BT": 64}, seed=0xC0FFEE,
     generator={"name": "random_strict_lower", "magnitude": 0.1},
@@ -21,8 +22,7 @@ def test_seed_fixture_is_byte_identical_to_the_seed_script(tmp_path: Path) -> No
     seed_dir = tmp_path / "seed_script"
     seed_dir.mkdir()
     script = seed_dir / SEED_SCRIPT.name
-    source = SEED_SCRIPT if SEED_SCRIPT.is_file() else REPO / "tests" / "data" / SEED_SCRIPT.name
-    shutil.copy(source, script)
+    shutil.copy(SEED_SCRIPT, script)
     subprocess.run([sys.executable, str(script)], check=True, capture_output=True)
 
     project = make_project(tmp_path / "project", [SEED_FIXTURE])
