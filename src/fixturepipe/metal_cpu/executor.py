@@ -38,9 +38,7 @@ MAGIC = 0x3130555043544D4D
 MAX_PARAMS = 64
 _HEADER = struct.Struct(f"<QII3I3I{MAX_PARAMS}QII{MAX_PARAMS}Q")
 ERROR_EXIT = 86
-TSAN_EXIT = 66
-# Keep going after the first report (all racing pairs), exit TSAN_EXIT if any.
-TSAN_OPTIONS = f"halt_on_error=0 exitcode={TSAN_EXIT} report_signal_unsafe=0"
+RACE_EXIT = 87
 
 
 @dataclass
@@ -107,7 +105,6 @@ def run(
     workers: int,
     timeout: float,
     convert: Callable[[np.ndarray], object],
-    env: dict[str, str] | None = None,
     race_check: bool = False,
 ) -> RunResult:
     """Runs `binary` over `regions`; returns the regions listed in `outputs`, each passed
@@ -156,9 +153,9 @@ def run(
                     view = np.frombuffer(mm, r.data.dtype, r.data.size, start)
                     view.reshape(r.data.shape)[...] = r.data  # any layout, one copy
                     del view
-            seconds, stderr, code = _spawn(binary, args_path, env, timeout, kernel_name)
+            seconds, stderr, code = _spawn(binary, args_path, timeout, kernel_name)
             buffers = [(r.label, s, r.nbytes) for s, r in zip(starts, regions, strict=True)]
-            _raise_for_status(kernel_name, code, stderr, race_check, buffers)
+            _raise_for_status(binary, kernel_name, code, stderr, race_check, buffers)
             arrays = []
             for region_index, dtype, shape in outputs:
                 count = int(np.prod(shape, dtype=np.int64))
@@ -173,7 +170,7 @@ def run(
 
 
 def _spawn(
-    binary: Path, args_path: Path, env: dict[str, str] | None, timeout: float, kernel_name: str
+    binary: Path, args_path: Path, timeout: float, kernel_name: str
 ) -> tuple[float, str, int]:
     """Runs the kernel process; returns (seconds, stderr, exit status)."""
     begin = time.perf_counter()
@@ -181,7 +178,6 @@ def _spawn(
         [str(binary), str(args_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})},
         start_new_session=True,
     )
     try:
@@ -213,16 +209,17 @@ def _describe_offset(offset: int, buffers: Sequence[tuple[str, int, int]]) -> st
 
 
 def _raise_for_status(
+    binary: Path,
     name: str,
     code: int,
     stderr: str,
     race_check: bool,
     buffers: Sequence[tuple[str, int, int]] = (),
 ) -> None:
-    if code == 0 and not (race_check and "WARNING: ThreadSanitizer: data race" in stderr):
+    if code == 0:
         return
-    if race_check and "ThreadSanitizer: data race" in stderr:
-        raise RaceDetectedError(race_report.describe(name, stderr))
+    if race_check and code == RACE_EXIT and "MTLCPU-RACE " in stderr:
+        raise RaceDetectedError(race_report.describe(name, binary, stderr))
     if code == ERROR_EXIT and "MTLCPU-ERROR " in stderr:
         tail = stderr[stderr.index("MTLCPU-ERROR ") :]
         kind, _, message = tail.partition("\n")

@@ -245,7 +245,6 @@ class MetalKernel:
                 )
                 for (i, np_dtype, shape), dtype in zip(outputs, output_dtypes, strict=True)
             ]
-        env = {"TSAN_OPTIONS": executor.TSAN_OPTIONS} if self.race_check else None
         result = executor.run(
             compiled.path,
             gen.name,
@@ -256,7 +255,6 @@ class MetalKernel:
             self.workers,
             self.timeout,
             mx.array,
-            env=env,
             race_check=self.race_check,
         )
         self.last_launch = LaunchStats(

@@ -1,21 +1,20 @@
-"""Turning ThreadSanitizer's reports into the racing lines of the .metal source.
+"""Turning the race detector's findings into the racing lines of the .metal source.
 
-Each TSan report names two accesses (the current one and the previous one) with a
-stack; the first frame outside the executor's runtime is the kernel line. Kernel
-threads are TSan fibers named "thread N of threadgroup (x, y, z)".
+The kernel process (runtime/race_detector.h) prints, after "MTLCPU-RACE <count>",
+one line per distinct pair of racing instructions:
+`<read|write> <address> <thread> <gx> <gy> <gz>` for the earlier access, then the
+same for the later one. Addresses are return addresses of the detector's hooks,
+so the access is the instruction just before: looked up at address - 1.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-_ACCESS = re.compile(
-    r"^\s*(?P<prev>Previous )?(?P<atomic>[Aa]tomic )?(?P<kind>[Rr]ead|[Ww]rite) of size "
-    r"(?P<size>\d+) at (?P<addr>0x[0-9a-f]+) by (?P<thread>thread T\d+|main thread)"
-)
-_FRAME = re.compile(r"^\s*#\d+ (?P<fn>.*) (?P<file>[^ ]+):(?P<line>\d+)(?::(?P<col>\d+))? \(")
-_THREAD_NAME = re.compile(r"Thread (?P<tid>T\d+) '(?P<name>[^']*)'")
+from .dwarf_lines import LineTable
+
 _BUILD_DIR = re.compile(r"^.*/\.build-[^/]+/")
 
 
@@ -23,54 +22,56 @@ _BUILD_DIR = re.compile(r"^.*/\.build-[^/]+/")
 class Access:
     """One side of a race: where in the source, what kind, by which kernel thread."""
 
-    location: str  # file:line:col in the .metal source
-    kind: str  # "read" | "write" | "atomic read" | "atomic write"
+    location: str  # file:line:col
+    kind: str  # "read" | "write"
     thread: str
 
 
-def _is_runtime(path: str) -> bool:
-    return "/metal_cpu/runtime/" in path or path.startswith("<metal_cpu") or "libtsan" in path
+def _location(table: LineTable, address: int) -> str:
+    row = table.lookup(address - 1)
+    if row is None:
+        return f"address 0x{address:x}"
+    path = _BUILD_DIR.sub("", row.file)
+    return f"{path}:{row.line}" + (f":{row.column}" if row.column else "")
 
 
-def parse(stderr: str) -> list[tuple[Access, Access]]:
-    """Racing access pairs, deduplicated by source locations, in report order."""
-    pairs: list[tuple[Access, Access]] = []
-    seen: set[tuple[str, str]] = set()
-    for block in stderr.split("WARNING: ThreadSanitizer: data race")[1:]:
-        names = {m["tid"]: m["name"] for m in _THREAD_NAME.finditer(block)}
-        accesses: list[Access] = []
-        current: dict | None = None
-        for line in block.splitlines():
-            m = _ACCESS.match(line)
-            if m:
-                current = m.groupdict()
-                continue
-            f = _FRAME.match(line)
-            if f and current is not None and not _is_runtime(f["file"]):
-                path = _BUILD_DIR.sub("", f["file"])
-                loc = f"{path}:{f['line']}" + (f":{f['col']}" if f["col"] else "")
-                tid = current["thread"].removeprefix("thread ")
-                kind = ("atomic " if current["atomic"] else "") + current["kind"].lower()
-                accesses.append(Access(loc, kind, names.get(tid, current["thread"])))
-                current = None
-        if len(accesses) >= 2:
-            key = tuple(sorted((accesses[0].location, accesses[1].location)))
-            if key not in seen:
-                seen.add(key)  # type: ignore[arg-type]
-                pairs.append((accesses[0], accesses[1]))
-    return pairs
+def parse(binary: Path, stderr: str) -> tuple[int, list[tuple[Access, Access]]]:
+    """(total racing access pairs seen, distinct pairs with source locations)."""
+    tail = stderr[stderr.index("MTLCPU-RACE ") :].splitlines()
+    total = int(tail[0].split()[1])
+    table = LineTable(binary)
+    pairs = []
+    for line in tail[1:]:
+        f = line.split()
+        if len(f) != 12:
+            continue
+        sides = []
+        for kind, addr, thread, gx, gy, gz in (f[:6], f[6:]):
+            sides.append(
+                Access(
+                    _location(table, int(addr, 16)),
+                    kind,
+                    f"thread {thread} of threadgroup ({gx}, {gy}, {gz})",
+                )
+            )
+        pairs.append((sides[0], sides[1]))
+    return total, pairs
 
 
-def describe(kernel_name: str, stderr: str) -> str:
-    """The RaceDetectedError message: one line per racing pair of source locations."""
-    pairs = parse(stderr)
+def describe(kernel_name: str, binary: Path, stderr: str) -> str:
+    """The RaceDetectedError message: one entry per racing pair of source locations."""
+    total, pairs = parse(binary, stderr)
     lines = [
-        f"kernel {kernel_name}: data race: two threads access the same memory and no "
-        "threadgroup_barrier (or atomic) orders the accesses:"
+        f"kernel {kernel_name}: data race: {total} pair(s) of accesses to the same memory by "
+        "different threads with no threadgroup_barrier (or simd function, or atomic) "
+        "ordering them:"
     ]
-    for a, b in pairs:
+    seen: set[frozenset[tuple[str, str]]] = set()
+    for a, b in pairs:  # one entry per pair of source locations (unrolled code repeats them)
+        key = frozenset({(a.kind, a.location), (b.kind, b.location)})
+        if key in seen:
+            continue
+        seen.add(key)
         lines.append(f"  {a.kind} at {a.location} ({a.thread})")
         lines.append(f"    races with {b.kind} at {b.location} ({b.thread})")
-    if not pairs:
-        lines.append(stderr.strip()[-3000:])
     return "\n".join(lines)

@@ -35,6 +35,7 @@ RUNTIME_FILES = (
     "mlx_preamble.h",
     "metal_runtime.h",
     "launcher.h",
+    "race_detector.h",
     "fiber_switch.S",
 )
 
@@ -57,7 +58,17 @@ BASE_FLAGS = (
     "-ferror-limit=20",
     "-pthread",
 )
-RACE_FLAGS = ("-fsanitize=thread", "-g", "-O1", "-DMTL_TSAN=1")
+# race_check builds: every load and store of kernel code calls the race detector
+# (runtime/race_detector.h); a DWARF 4 line table maps its addresses to .metal lines.
+RACE_FLAGS = (
+    "-O1",
+    "-gdwarf-4",
+    "-gline-tables-only",
+    "-fno-pie",
+    "-no-pie",
+    "-fsanitize-coverage=trace-pc-guard,trace-loads,trace-stores",
+    "-DMTL_RACE=1",
+)
 
 
 def cache_dir() -> Path:
@@ -140,7 +151,7 @@ def compile_kernel(tu: str, kernel_name: str, *, race_check: bool = False) -> Co
     ).hexdigest()
     directory = cache_dir()
     safe = re.sub(r"[^A-Za-z0-9_]", "_", kernel_name)[:60]
-    binary = directory / f"{safe}-{key[:24]}{'-tsan' if race_check else ''}"
+    binary = directory / f"{safe}-{key[:24]}{'-race' if race_check else ''}"
     if binary.exists():
         return CompiledKernel(binary, 0.0, True)
     lock_path = directory / f".{binary.name}.lock"

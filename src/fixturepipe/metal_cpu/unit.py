@@ -63,9 +63,8 @@ def build_unit(
     parts += [
         '#line 1 "<metal_cpu launcher>"\n',
         f"#define MTL_KERNEL_NAME {_quote(gen.name)}\n",
-        # Race mode always runs threads as fibers, so TSan sees them as concurrent.
-        f"#define MTL_USE_FIBERS (MTL_TSAN || {1 if synchronises else 0})\n",
-        "#ifndef MTL_TSAN\n#define MTL_TSAN 0\n#endif\n",
+        # Race mode always runs threads as fibers (barrier and simd epochs are tracked).
+        f"#define MTL_USE_FIBERS (MTL_RACE || {1 if synchronises else 0})\n",
         '#include "launcher.h"\n',
         "namespace metal {\n",
         "static void mtl_invoke(const mtl_launch& L, const mtl_thread_info& t) {\n",

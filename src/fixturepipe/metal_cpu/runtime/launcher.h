@@ -28,29 +28,12 @@
 extern "C" void mtl_fiber_switch(void** save_sp, void* next_sp);
 extern "C" void mtl_fiber_start();
 
-// Race detection (MTL_TSAN): every kernel thread is a ThreadSanitizer fiber and fiber
-// switches carry no synchronisation, so TSan sees the threads of a group as truly
-// concurrent. Happens-before comes only from what orders threads on a GPU: a barrier
-// (release on arrival, acquire on leaving, one sync object per barrier episode) and a
-// simdgroup rendezvous. The scheduler's own bookkeeping is not instrumented
-// (MTL_NO_TSAN), and each threadgroup gets freshly mapped stacks, arena and sync
-// objects so that reusing memory across groups neither hides nor invents races.
-#if MTL_TSAN
-extern "C" {
-void* __tsan_get_current_fiber(void);
-void* __tsan_create_fiber(unsigned flags);
-void __tsan_destroy_fiber(void* fiber);
-void __tsan_switch_to_fiber(void* fiber, unsigned flags);
-void __tsan_set_fiber_name(void* fiber, const char* name);
-void __tsan_release(void* addr);
-void __tsan_acquire(void* addr);
-void AnnotateIgnoreWritesBegin(const char* file, int line);
-void AnnotateIgnoreWritesEnd(const char* file, int line);
-}
-#define MTL_NO_TSAN __attribute__((no_sanitize("thread")))
-constexpr unsigned MTL_TSAN_NO_SYNC = 1;
+// Race detection (MTL_RACE, see race_detector.h): the kernel is compiled with
+// SanitizerCoverage load/store tracing; the runtime itself is left untraced.
+#if MTL_RACE
+#define MTL_UNTRACED __attribute__((no_sanitize("coverage")))
 #else
-#define MTL_NO_TSAN
+#define MTL_UNTRACED
 #endif
 
 namespace metal {
@@ -113,12 +96,11 @@ struct mtl_worker {
   uint32_t nthreads;
   mtl_simd_view* views;
   mtl_thread_info* infos;
-#if MTL_TSAN
-  void* sched_fiber;
-  void** fibers;
-  char* sync_page;        // fresh per group: sync objects of barriers and simdgroups
-  uint32_t barrier_epoch;
-  uint32_t simd_epoch[32];
+  uint32_t group_index;    // linear index of the running threadgroup
+  uint16_t barrier_epoch;  // barriers released so far in this group
+  uint16_t simd_epoch[32]; // simd rendezvous released so far, per simdgroup
+#if MTL_RACE
+  struct mtl_race_cell* shadow;  // race detector state of the arena
 #endif
 };
 
@@ -127,6 +109,13 @@ thread_local bool mtl_fibers;
 thread_local mtl_worker* mtl_cur_worker;
 static unsigned char* mtl_map_base;
 static size_t mtl_map_size;
+}  // namespace metal
+
+#if MTL_RACE
+#include "race_detector.h"
+#endif
+
+namespace metal {
 
 [[noreturn]] void mtl_fail(int kind_code, const char* fmt, ...) {
   static const char* kinds[] = {"internal", "launch", "divergence"};
@@ -143,23 +132,15 @@ static size_t mtl_map_size;
   _exit(86);
 }
 
-// Fills threadgroup memory with 0xff (uninitialised reads give NaN / -1); invisible to
-// TSan so that the fill is not mistaken for a write by some kernel thread.
-MTL_NO_TSAN static void mtl_fill(unsigned char* p, size_t n) {
-#if MTL_TSAN
-  volatile unsigned char* v = p;
-  for (size_t i = 0; i < n; ++i) v[i] = 0xff;
-#else
-  memset(p, 0xff, n);
-#endif
-}
+// Fills threadgroup memory with 0xff: uninitialised reads give NaN / -1.
+MTL_UNTRACED static void mtl_fill(unsigned char* p, size_t n) { memset(p, 0xff, n); }
 
-MTL_NO_TSAN const mtl_simd_view& mtl_simd_snapshot() {
+MTL_UNTRACED const mtl_simd_view& mtl_simd_snapshot() {
   mtl_worker* w = mtl_cur_worker;
   return w->views[mtl_self->index / MTL_SIMD_WIDTH];
 }
 
-MTL_NO_TSAN void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char* name, const char* file,
+MTL_UNTRACED void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char* name, const char* file,
                    uint32_t line) {
   mtl_worker* w = mtl_cur_worker;
   mtl_tg_site& s = w->sites[site];
@@ -190,7 +171,7 @@ MTL_NO_TSAN void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char*
   return w->arena + s.offset;
 }
 
-MTL_NO_TSAN static void mtl_fill_info(const mtl_launch& L, mtl_worker* w, uint32_t tid, mtl_thread_info& t) {
+MTL_UNTRACED static void mtl_fill_info(const mtl_launch& L, mtl_worker* w, uint32_t tid, mtl_thread_info& t) {
   uint3 gs = w->group_size;
   uint3 pos = uint3{tid % gs.x, (tid / gs.x) % gs.y, tid / (gs.x * gs.y)};
   uint n = gs.x * gs.y * gs.z;
@@ -217,21 +198,23 @@ MTL_NO_TSAN static void mtl_fill_info(const mtl_launch& L, mtl_worker* w, uint32
   t.dispatch_quadgroups_per_threadgroup = (dn + 3) / 4;
 }
 
+// Never inlined into the (untraced) scheduler in race builds: code inlined into an
+// untraced function would lose its load/store tracing.
+#if MTL_RACE
+__attribute__((noinline))
+#endif
 static void mtl_invoke(const mtl_launch& L, const mtl_thread_info& t);
 
-MTL_NO_TSAN static void mtl_fiber_entry(void* arg) {
+MTL_UNTRACED static void mtl_fiber_entry(void* arg) {
   mtl_thread* t = static_cast<mtl_thread*>(arg);
   mtl_worker* w = mtl_cur_worker;
   mtl_invoke(*w->L, w->infos[t->index]);
   t->state = MTL_DONE;
-#if MTL_TSAN
-  __tsan_switch_to_fiber(w->sched_fiber, MTL_TSAN_NO_SYNC);
-#endif
   mtl_fiber_switch(&t->sp, w->sched_sp);
   __builtin_trap();
 }
 
-MTL_NO_TSAN void mtl_park(uint32_t state, const char* file, uint32_t line, uint32_t col) {
+MTL_UNTRACED void mtl_park(uint32_t state, const char* file, uint32_t line, uint32_t col) {
   if (!mtl_fibers) mtl_fail(0, "a synchronising function ran on the fast path");
   mtl_thread* t = mtl_self;
   t->state = state;
@@ -239,24 +222,11 @@ MTL_NO_TSAN void mtl_park(uint32_t state, const char* file, uint32_t line, uint3
   t->site_line = line;
   t->site_col = col;
   mtl_worker* w = mtl_cur_worker;
-#if MTL_TSAN
-  // Episodes alternate between two sync objects, so a thread that already left this
-  // barrier and reached the next one cannot publish its later accesses to a thread
-  // that has yet to leave this one.
-  uint32_t sg = t->index / MTL_SIMD_WIDTH;
-  char* sync = state == MTL_AT_BARRIER ? w->sync_page + (w->barrier_epoch & 1)
-                                       : w->sync_page + 64 + 2 * sg + (w->simd_epoch[sg] & 1);
-  __tsan_release(sync);
-  __tsan_switch_to_fiber(w->sched_fiber, MTL_TSAN_NO_SYNC);
-#endif
   mtl_fiber_switch(&t->sp, w->sched_sp);
-#if MTL_TSAN
-  __tsan_acquire(sync);
-#endif
 }
 
 // Deposits this lane's operand (runtime memory, so not instrumented) and parks.
-MTL_NO_TSAN void mtl_park_simd(const void* value, size_t bytes, const char* file, uint32_t line,
+MTL_UNTRACED void mtl_park_simd(const void* value, size_t bytes, const char* file, uint32_t line,
                                uint32_t col) {
   volatile unsigned char* slot = mtl_self->slot;
   const unsigned char* src = static_cast<const unsigned char*>(value);
@@ -264,7 +234,7 @@ MTL_NO_TSAN void mtl_park_simd(const void* value, size_t bytes, const char* file
   mtl_park(MTL_AT_SIMD, file, line, col);
 }
 
-MTL_NO_TSAN static void* mtl_prepare_stack(unsigned char* stack_top, mtl_thread* t) {
+MTL_UNTRACED static void* mtl_prepare_stack(unsigned char* stack_top, mtl_thread* t) {
   uintptr_t top = (uintptr_t)stack_top & ~(uintptr_t)15;
 #if defined(__x86_64__)
   uint64_t* sp = (uint64_t*)(top - 64);
@@ -299,7 +269,7 @@ static const char* mtl_state_name(uint32_t s) {
 
 // All live threads are parked at barriers: release them if they wait at the same
 // call site, otherwise the kernel would deadlock on a GPU.
-MTL_NO_TSAN static void mtl_release_barrier(mtl_worker* w, uint32_t live) {
+MTL_UNTRACED static void mtl_release_barrier(mtl_worker* w, uint32_t live) {
   mtl_thread* first = nullptr;
   bool same = true;
   for (uint32_t i = 0; i < w->nthreads; ++i) {
@@ -313,9 +283,7 @@ MTL_NO_TSAN static void mtl_release_barrier(mtl_worker* w, uint32_t live) {
   if (same) {
     for (uint32_t i = 0; i < w->nthreads; ++i)
       if (w->threads[i].state == MTL_AT_BARRIER) w->threads[i].state = MTL_RUNNABLE;
-#if MTL_TSAN
     ++w->barrier_epoch;
-#endif
     return;
   }
   char msg[6000];
@@ -348,7 +316,7 @@ MTL_NO_TSAN static void mtl_release_barrier(mtl_worker* w, uint32_t live) {
 
 // Releases, per simdgroup, the lanes parked at the same simd call site as its first
 // parked lane. Returns whether any lane was released.
-MTL_NO_TSAN static bool mtl_release_simd(mtl_worker* w) {
+MTL_UNTRACED static bool mtl_release_simd(mtl_worker* w) {
   bool any = false;
   uint32_t nsg = (w->nthreads + MTL_SIMD_WIDTH - 1) / MTL_SIMD_WIDTH;
   for (uint32_t s = 0; s < nsg; ++s) {
@@ -369,51 +337,14 @@ MTL_NO_TSAN static bool mtl_release_simd(mtl_worker* w) {
     if (lead) {
       w->views[s].mask = mask;
       any = true;
-#if MTL_TSAN
       ++w->simd_epoch[s];
-#endif
     }
   }
   return any;
 }
 
-#if MTL_TSAN
-// Fresh memory for one threadgroup: TSan forgets the history of unmapped pages, so
-// stacks, arena and sync objects reused from an earlier group carry no stale accesses.
-MTL_NO_TSAN static void* mtl_tsan_remap(void* old, size_t bytes) {
-  if (old) munmap(old, bytes);
-  AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
-  if (p == MAP_FAILED) mtl_fail(0, "cannot map %zu bytes", bytes);
-  return p;
-}
-
-MTL_NO_TSAN static void mtl_tsan_fresh_group(mtl_worker* w) {
-  size_t each = MTL_STACK_BYTES + 4096;
-  size_t stacks = each * w->nthreads_max + 4096;
-  w->stacks = static_cast<unsigned char*>(mtl_tsan_remap(w->stacks, stacks));
-  for (uint32_t i = 0; i <= w->nthreads_max; ++i) mprotect(w->stacks + i * each, 4096, PROT_NONE);
-  w->arena = static_cast<unsigned char*>(mtl_tsan_remap(w->arena, MTL_TG_LIMIT));
-  w->sync_page = static_cast<char*>(mtl_tsan_remap(w->sync_page, 4096));
-  if (w->arena_used) mtl_fill(w->arena, w->arena_used);
-  for (uint32_t i = 0; i < w->nthreads; ++i) {
-    if (w->fibers[i]) __tsan_destroy_fiber(w->fibers[i]);
-    w->fibers[i] = __tsan_create_fiber(0);
-    char name[96];
-    snprintf(name, sizeof name, "thread %u of threadgroup (%u, %u, %u)", i, w->group_pos.x,
-             w->group_pos.y, w->group_pos.z);
-    __tsan_set_fiber_name(w->fibers[i], name);
-  }
-}
-#endif
-
-MTL_NO_TSAN static void mtl_run_group_fibers(mtl_worker* w) {
+MTL_UNTRACED static void mtl_run_group_fibers(mtl_worker* w) {
   uint32_t n = w->nthreads;
-#if MTL_TSAN
-  mtl_tsan_fresh_group(w);
-#endif
   for (uint32_t i = 0; i < n; ++i) {
     mtl_thread& t = w->threads[i];
     t.index = i;
@@ -426,9 +357,6 @@ MTL_NO_TSAN static void mtl_run_group_fibers(mtl_worker* w) {
       mtl_thread& t = w->threads[i];
       if (t.state != MTL_RUNNABLE) continue;
       mtl_self = &t;
-#if MTL_TSAN
-      __tsan_switch_to_fiber(w->fibers[i], MTL_TSAN_NO_SYNC);
-#endif
       mtl_fiber_switch(&w->sched_sp, t.sp);
       if (t.state == MTL_DONE) --live;
     }
@@ -437,14 +365,20 @@ MTL_NO_TSAN static void mtl_run_group_fibers(mtl_worker* w) {
   }
 }
 
-MTL_NO_TSAN static void mtl_run_group(mtl_worker* w, uint32_t g) {
+MTL_UNTRACED static void mtl_run_group(mtl_worker* w, uint32_t g) {
   const mtl_launch& L = *w->L;
   w->group_pos = uint3{g % L.ngroups.x, (g / L.ngroups.x) % L.ngroups.y,
                        g / (L.ngroups.x * L.ngroups.y)};
   uint3 start = w->group_pos * L.group;
   w->group_size = min(L.group, L.grid - start);  // partial edge threadgroups
   w->nthreads = w->group_size.x * w->group_size.y * w->group_size.z;
-  if (w->arena_used && !MTL_TSAN) mtl_fill(w->arena, w->arena_used);
+  w->group_index = g;
+  w->barrier_epoch = 0;
+  memset(w->simd_epoch, 0, sizeof w->simd_epoch);
+  if (w->arena_used) mtl_fill(w->arena, w->arena_used);
+#if MTL_RACE
+  mtl_race_group_start(w);
+#endif
   for (uint32_t i = 0; i < w->nthreads; ++i) mtl_fill_info(L, w, i, w->infos[i]);
   if (MTL_USE_FIBERS) {
     mtl_run_group_fibers(w);
@@ -460,13 +394,10 @@ MTL_NO_TSAN static void mtl_run_group(mtl_worker* w, uint32_t g) {
 static uint32_t mtl_next_group;
 static uint32_t mtl_total_groups;
 
-MTL_NO_TSAN static void* mtl_worker_main(void* arg) {
+MTL_UNTRACED static void* mtl_worker_main(void* arg) {
   mtl_worker* w = static_cast<mtl_worker*>(arg);
   mtl_cur_worker = w;
   mtl_fibers = MTL_USE_FIBERS;
-#if MTL_TSAN
-  w->sched_fiber = __tsan_get_current_fiber();
-#endif
   for (;;) {
     uint32_t g = __atomic_fetch_add(&mtl_next_group, 1, __ATOMIC_RELAXED);
     if (g >= mtl_total_groups) break;
@@ -518,17 +449,17 @@ static void* mtl_worker_thread(void* arg) {
   return mtl_worker_main(arg);
 }
 
-MTL_NO_TSAN static void mtl_init_worker(mtl_worker* w, const mtl_launch* L, uint32_t max_threads) {
+MTL_UNTRACED static void mtl_init_worker(mtl_worker* w, const mtl_launch* L, uint32_t max_threads) {
   memset(w, 0, sizeof *w);
   w->L = L;
-  if (!MTL_TSAN) w->arena = static_cast<unsigned char*>(aligned_alloc(64, MTL_TG_LIMIT));
+  w->arena = static_cast<unsigned char*>(aligned_alloc(64, MTL_TG_LIMIT));
   for (auto& s : w->sites) s.offset = -1;
   w->nthreads_max = max_threads;
   w->threads = static_cast<mtl_thread*>(aligned_alloc(64, (sizeof(mtl_thread) * max_threads + 63) / 64 * 64));
   w->infos = static_cast<mtl_thread_info*>(calloc(max_threads, sizeof(mtl_thread_info)));
   w->views = static_cast<mtl_simd_view*>(
       aligned_alloc(64, (sizeof(mtl_simd_view) * ((max_threads + 31) / 32) + 63) / 64 * 64));
-  if (MTL_USE_FIBERS && !MTL_TSAN) {  // race mode maps fresh stacks per group
+  if (MTL_USE_FIBERS) {
     size_t each = MTL_STACK_BYTES + 4096;
     size_t total = each * max_threads + 4096;
     w->stacks = static_cast<unsigned char*>(mmap(nullptr, total, PROT_READ | PROT_WRITE,
@@ -538,8 +469,8 @@ MTL_NO_TSAN static void mtl_init_worker(mtl_worker* w, const mtl_launch* L, uint
     for (uint32_t i = 0; i <= max_threads; ++i)  // guard page below each stack
       mprotect(w->stacks + i * each, 4096, PROT_NONE);
   }
-#if MTL_TSAN
-  w->fibers = static_cast<void**>(calloc(max_threads, sizeof(void*)));
+#if MTL_RACE
+  mtl_race_init_worker(w);
 #endif
 }
 
@@ -557,6 +488,9 @@ int main(int argc, char** argv) {
   close(fd);
   mtl_map_base = static_cast<unsigned char*>(map);
   mtl_map_size = st.st_size;
+#if MTL_RACE
+  mtl_race_init(mtl_map_size);
+#endif
   static mtl_launch L;
   L.base = static_cast<unsigned char*>(map);
   L.h = reinterpret_cast<const mtl_header*>(map);
@@ -583,5 +517,8 @@ int main(int argc, char** argv) {
     if (pthread_create(&tids[i], &attr, mtl_worker_thread, &workers[i]) != 0)
       mtl_fail(0, "cannot start worker thread %u", i);
   for (uint32_t i = 0; i < nworkers; ++i) pthread_join(tids[i], nullptr);
+#if MTL_RACE
+  mtl_race_finish();
+#endif
   return 0;
 }

@@ -282,6 +282,12 @@ METAL_FUNC bool quad_any(bool x, MTL_SITE) {
 #undef MTL_SITE_ARGS
 
 // ---- atomics: real atomics, because threadgroups run on several OS threads ----
+// In a race_check build they are out-of-line and untraced: atomics never race.
+#if MTL_RACE
+#define MTL_ATOMIC_FUNC inline __attribute__((noinline, no_sanitize("coverage")))
+#else
+#define MTL_ATOMIC_FUNC METAL_FUNC
+#endif
 template <class T> struct atomic {
   T value;
 };
@@ -292,35 +298,35 @@ typedef atomic<float> atomic_float;
 typedef atomic<unsigned long> atomic_ulong;
 typedef atomic<long> atomic_long;
 
-template <class T> METAL_FUNC T atomic_load_explicit(const volatile atomic<T>* a, memory_order) {
+template <class T> MTL_ATOMIC_FUNC T atomic_load_explicit(const volatile atomic<T>* a, memory_order) {
   T r;
   __atomic_load(&a->value, &r, __ATOMIC_SEQ_CST);
   return r;
 }
 template <class T>
-METAL_FUNC void atomic_store_explicit(volatile atomic<T>* a, T v, memory_order) {
+MTL_ATOMIC_FUNC void atomic_store_explicit(volatile atomic<T>* a, T v, memory_order) {
   __atomic_store(&a->value, &v, __ATOMIC_SEQ_CST);
 }
 template <class T>
-METAL_FUNC T atomic_exchange_explicit(volatile atomic<T>* a, T v, memory_order) {
+MTL_ATOMIC_FUNC T atomic_exchange_explicit(volatile atomic<T>* a, T v, memory_order) {
   T r;
   __atomic_exchange(&a->value, &v, &r, __ATOMIC_SEQ_CST);
   return r;
 }
 template <class T>
-METAL_FUNC bool atomic_compare_exchange_weak_explicit(volatile atomic<T>* a, T* expected, T desired,
+MTL_ATOMIC_FUNC bool atomic_compare_exchange_weak_explicit(volatile atomic<T>* a, T* expected, T desired,
                                                       memory_order, memory_order) {
   return __atomic_compare_exchange(&a->value, expected, &desired, false, __ATOMIC_SEQ_CST,
                                    __ATOMIC_SEQ_CST);
 }
 template <class T>
-METAL_FUNC bool atomic_compare_exchange_strong_explicit(volatile atomic<T>* a, T* expected,
+MTL_ATOMIC_FUNC bool atomic_compare_exchange_strong_explicit(volatile atomic<T>* a, T* expected,
                                                         T desired, memory_order, memory_order) {
   return atomic_compare_exchange_weak_explicit(a, expected, desired, memory_order_relaxed,
                                                memory_order_relaxed);
 }
 // Read-modify-write through a compare-exchange loop (works for float too).
-template <class T, class F> METAL_FUNC T mtl_atomic_rmw(volatile atomic<T>* a, F f) {
+template <class T, class F> MTL_ATOMIC_FUNC T mtl_atomic_rmw(volatile atomic<T>* a, F f) {
   T old;
   __atomic_load(&a->value, &old, __ATOMIC_RELAXED);
   T next = f(old);
@@ -331,7 +337,7 @@ template <class T, class F> METAL_FUNC T mtl_atomic_rmw(volatile atomic<T>* a, F
 }
 #define MTL_ATOMIC_RMW(NAME, EXPR)                                                 \
   template <class T, class U>                                                      \
-  METAL_FUNC T NAME(volatile atomic<T>* a, U operand, memory_order) {              \
+  MTL_ATOMIC_FUNC T NAME(volatile atomic<T>* a, U operand, memory_order) {              \
     T v = (T)operand;                                                              \
     return mtl_atomic_rmw(a, [v](T o) { return (T)(EXPR); });                      \
   }

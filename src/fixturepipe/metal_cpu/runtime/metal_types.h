@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifndef MTL_RACE
+#define MTL_RACE 0  // 1: race_check build (see race_detector.h)
+#endif
+
 // glibc's math.h defines these as C macros, which would shadow the vector-aware
 // metal:: functions of the same name.
 #undef isnan
