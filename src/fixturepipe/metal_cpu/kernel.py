@@ -343,8 +343,8 @@ def metal_kernel(
     """mx.fast.metal_kernel's factory for the CPU executor.
 
     Extra keyword-only arguments: `source_path`/`header_path` name the files in
-    compile errors (default `<name>.metal`); `race_check` runs under ThreadSanitizer
-    and raises RaceDetectedError on unsynchronised accesses; `timeout` (seconds)
+    compile errors (default `<name>.metal`); `race_check` traces every load and store
+    and raises RaceDetectedError on accesses no barrier orders; `timeout` (seconds)
     bounds a launch; `workers` is the number of OS threads running threadgroups
     (default: FIXTUREPIPE_METAL_CPU_THREADS or os.cpu_count()).
     """
