@@ -94,6 +94,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=4, help="snakemake -j (default 4)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
+    load = os.getloadavg()[0]
 
     with tempfile.TemporaryDirectory(prefix="bench_mutants-") as tmp:
         root = Path(tmp) / "project"
@@ -141,7 +142,8 @@ def main() -> int:
         "",
         f"`{KERNEL}` on the default fixture matrix (config/config.yaml), CPU executor.",
         f"Machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
-        f"{platform.machine()}, Python {platform.python_version()}.",
+        f"{platform.machine()}, Python {platform.python_version()}; 1-minute load average "
+        f"{load:.1f} at start (other work shares the cores).",
         f"Command: `.venv/bin/python bench/bench_mutants.py --jobs {args.jobs}`",
         "",
         "| measure | value |",
