@@ -73,8 +73,7 @@ CASES = {
         output_names=["y"],
         header="#define TWO 2\n",
         source=" ".join(
-            a
-            for a in [
+            [
                 "dispatch_quadgroups_per_threadgroup",
                 "dispatch_simdgroups_per_threadgroup",
                 "dispatch_threads_per_threadgroup",

@@ -77,6 +77,14 @@ def _strided_bytes(a: np.ndarray) -> tuple[bytes, int]:
     return ctypes.string_at(addr + lo, hi - lo), -lo
 
 
+def _element_strides(a: np.ndarray, row_contiguous: bool) -> list[int]:
+    """MLX's `<name>_strides` in elements: the array's own, or row-major ones when the
+    input is (copied) row-contiguous."""
+    if row_contiguous and not a.flags.c_contiguous:
+        return [int(np.prod(a.shape[i + 1 :], dtype=np.int64)) for i in range(a.ndim)]
+    return [s // a.itemsize for s in a.strides]
+
+
 def _element_bytes(value: float, dtype: mx.Dtype) -> bytes:
     """One element of `dtype` holding `value` (converted as MLX converts init_value)."""
     return _numpy_view(mx.array(value, dtype=mx.float32).astype(dtype)).tobytes()
@@ -302,12 +310,10 @@ class MetalKernel:
                     )
             elif p.kind in ("shape", "strides", "ndim"):
                 a = _numpy_view(arrays[p.index])
-                if self.ensure_row_contiguous:
-                    a = np.ascontiguousarray(a)
                 if p.kind == "shape":
                     vals = np.asarray(a.shape, dtype=np.int32)
                 elif p.kind == "strides":
-                    vals = np.asarray([s // a.itemsize for s in a.strides], dtype=np.int64)
+                    vals = np.asarray(_element_strides(a, self.ensure_row_contiguous), np.int64)
                 else:
                     vals = np.asarray([a.ndim], dtype=np.int32)
                 regions.append(executor.Region(vals, vals.nbytes, guard=False, label=f"`{p.name}`"))
