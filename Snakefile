@@ -1,6 +1,10 @@
 # Fixture pipeline: inputs -> reference -> kernel -> compare -> checksums -> verify.
 # The contract is docs/DESIGN.md; usage is docs/pipeline.md. Rules are generated per
 # kernel spec (kernels/*.yaml), so adding a kernel adds no rule here.
+import os
+import shlex
+import sys
+
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -15,9 +19,8 @@ configfile: "config/config.yaml"
 
 try:
     # Friendly first pass (all errors, fixtures named), then Snakemake's validate (defaults).
-    config_checks.check_schema(
-        config, f"{workflow.basedir}/config/schema.yaml", ", ".join(workflow.configfiles)
-    )
+    CONFIGFILES = ", ".join(str(c) for c in workflow.configfiles)
+    config_checks.check_schema(config, f"{workflow.basedir}/config/schema.yaml", CONFIGFILES)
     validate(config, "config/schema.yaml")
     PLAN = fixture_plan.build(config, workflow.basedir, workflow.configfiles)
 except (ConfigError, SpecError) as exc:
@@ -28,6 +31,9 @@ except (ConfigError, SpecError) as exc:
 inputs_of = lambda k, f: list(PLAN.fixture_inputs(k, f).values())
 references_of = lambda k, f: list(PLAN.fixture_references(k, f).values())
 LOGS = paths.LOG_DIR
+# Rule commands run `python` from the environment running Snakemake (the project's .venv),
+# whether or not it is activated.
+shell.prefix(f"set -euo pipefail; export PATH={shlex.quote(os.path.dirname(sys.executable))}:$PATH; ")
 ENV = "config/conda-env.yaml"  # used only with --sdm conda; .venv otherwise
 
 
@@ -61,8 +67,10 @@ rule verify:
         f"{LOGS}/verify.log",
     conda:
         ENV
-    script:
-        "scripts/verify.py"
+    params:
+        job=snakefile_support.job("verify", {}),
+    shell:
+        "python scripts/verify.py {log:q} {params.job:q}"
 
 
 rule checksums:
@@ -75,8 +83,10 @@ rule checksums:
         f"{LOGS}/checksums.log",
     conda:
         ENV
-    script:
-        "scripts/checksums.py"
+    params:
+        job=snakefile_support.job("checksums", {}),
+    shell:
+        "python scripts/checksums.py {log:q} {params.job:q}"
 
 
 rule accept:
@@ -85,12 +95,15 @@ rule accept:
         code=PLAN.code("accept"),
     params:
         fixtures={f.key: str(PLAN.specs[f.kernel].path) for f in PLAN.fixtures},
+        job=snakefile_support.job(
+            "accept", {"fixtures": {f.key: str(PLAN.specs[f.kernel].path) for f in PLAN.fixtures}}
+        ),
     log:
         f"{LOGS}/accept.log",
     conda:
         ENV
-    script:
-        "scripts/accept.py"
+    shell:
+        "python scripts/accept.py {log:q} {params.job:q}"
 
 
 for kernel, spec in PLAN.specs.items():
@@ -111,14 +124,19 @@ for kernel, spec in PLAN.specs.items():
             meta=f"{generated}/{paths.meta_file(spec)}",
             provenance=f"{generated}/generate.provenance.json",
         params:
-            kernel=kernel,
+            # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
+            # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).generation_params(),
+            job=snakefile_support.job(
+                f"inputs_{kernel}",
+                lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).generation_params()},
+            ),
         log:
             f"{LOGS}/inputs/{kernel}/{{fixture}}.log",
         conda:
             ENV
-        script:
-            "scripts/inputs.py"
+        shell:
+            "python scripts/inputs.py {log:q} {params.job:q}"
 
     rule:
         name:
@@ -130,14 +148,19 @@ for kernel, spec in PLAN.specs.items():
         output:
             refs=refs_out,
         params:
-            kernel=kernel,
+            # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
+            # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).reference_params(),
+            job=snakefile_support.job(
+                f"reference_{kernel}",
+                lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).reference_params()},
+            ),
         log:
             f"{LOGS}/reference/{kernel}/{{fixture}}.log",
         conda:
             ENV
-        script:
-            "scripts/reference.py"
+        shell:
+            "python scripts/reference.py {log:q} {params.job:q}"
 
     rule:
         name:
@@ -152,14 +175,19 @@ for kernel, spec in PLAN.specs.items():
             run=f"{run_dir}/run.json",
             provenance=f"{run_dir}/run.provenance.json",
         params:
-            kernel=kernel,
+            # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
+            # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).kernel_params(),
+            job=snakefile_support.job(
+                f"kernel_{kernel}",
+                lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).kernel_params()},
+            ),
         log:
             f"{LOGS}/kernel/{{backend}}/{kernel}/{{fixture}}.log",
         conda:
             ENV
-        script:
-            "scripts/kernel.py"
+        shell:
+            "python scripts/kernel.py {log:q} {params.job:q}"
 
     rule:
         name:
@@ -174,14 +202,19 @@ for kernel, spec in PLAN.specs.items():
         output:
             compare=f"{run_dir}/compare.json",
         params:
-            kernel=kernel,
+            # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
+            # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).compare_params(),
+            job=snakefile_support.job(
+                f"compare_{kernel}",
+                lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).compare_params()},
+            ),
         log:
             f"{LOGS}/compare/{{backend}}/{kernel}/{{fixture}}.log",
         conda:
             ENV
-        script:
-            "scripts/compare.py"
+        shell:
+            "python scripts/compare.py {log:q} {params.job:q}"
 
     rule:
         name:
@@ -194,14 +227,19 @@ for kernel, spec in PLAN.specs.items():
         output:
             reproducibility=f"{paths.reproduce_dir(kernel, '{fixture}')}/reproducibility.json",
         params:
-            kernel=kernel,
+            # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
+            # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).compare_params(),
+            job=snakefile_support.job(
+                f"reproduce_{kernel}",
+                lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).compare_params()},
+            ),
         log:
             f"{LOGS}/reproduce/{kernel}/{{fixture}}.log",
         conda:
             ENV
-        script:
-            "scripts/reproduce.py"
+        shell:
+            "python scripts/reproduce.py {log:q} {params.job:q}"
 
 
 include: "rules/mutants.smk"

@@ -7,4 +7,5 @@ def main(smk):
     manifest.write_manifest(".", list(smk.input.files), smk.output.sums)
 
 
-rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)
+if __name__ == "__main__":
+    rulescript.main(main)

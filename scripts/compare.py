@@ -37,4 +37,5 @@ def main(smk):
     atomic.write_json(smk.output.compare, compare.json_safe(result))
 
 
-rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)
+if __name__ == "__main__":
+    rulescript.main(main)

@@ -14,4 +14,5 @@ def main(smk):
     atomic.write_json(smk.output.provenance, provenance.record(rule=smk.rule, fixture=fixture.key))
 
 
-rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)
+if __name__ == "__main__":
+    rulescript.main(main)

@@ -14,4 +14,5 @@ def main(smk):
     fixture_io.write_references(Path(smk.output.refs[0]).parent, spec, fixture, arrays)
 
 
-rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)
+if __name__ == "__main__":
+    rulescript.main(main)

@@ -15,4 +15,5 @@ def main(smk):
                                                    **result})
 
 
-rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)
+if __name__ == "__main__":
+    rulescript.main(main)

@@ -29,4 +29,5 @@ def main(smk):
           f"report in {paths.VERIFY_DIR}/report.md)", flush=True)
 
 
-rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)
+if __name__ == "__main__":
+    rulescript.main(main)

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
 import yaml
 
 from fixturepipe import backends, expr
@@ -111,6 +110,8 @@ def check_schema(config: Mapping[str, Any], schema_path: str, configfile: str) -
     first error with the whole schema dumped; this pass reports all of them as
     one sentence each, e.g. "fixture 'u' (fixtures[0]), field tolerence: ...".
     """
+    import jsonschema  # only at parse time; rule scripts import this module too
+
     with open(schema_path, encoding="utf-8") as handle:
         schema = yaml.safe_load(handle)
     validator = jsonschema.validators.validator_for(schema)(schema)

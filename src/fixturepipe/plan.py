@@ -146,7 +146,8 @@ class Plan:
                 p for p in cpu.rglob("*")
                 if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
             )
-        return [self._rel(p) for p in files if p.exists()]
+        script = self.root / "scripts" / f"{rule}.py"  # shell: rules do not track it themselves
+        return [self._rel(p) for p in [*files, script] if p.exists()]
 
     def _rel(self, path: Path) -> str:
         try:

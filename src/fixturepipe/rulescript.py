@@ -7,7 +7,9 @@ write outputs; a traceback lands in the job's log as well as on stderr.
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,41 @@ from fixturepipe.config_checks import Fixture
 from fixturepipe.spec import KernelSpec, load_spec
 
 log = logging.getLogger("fixturepipe")
+
+
+class _Named(dict):
+    """A dict whose keys are also attributes, like Snakemake's ``Namedlist``."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+
+class Job:
+    """What a rule script sees: ``rule``, ``wildcards``, ``input``, ``output``, ``params``, ``log``.
+
+    Built from the JSON that :func:`fixturepipe.snakefile_support.job` puts on
+    the command line, with the same attribute names as Snakemake's ``snakemake``
+    object, so a script body works unchanged under ``script:`` or ``shell:``.
+    """
+
+    def __init__(self, description: str, log: str) -> None:
+        data = json.loads(description)
+        self.rule: str = data["rule"]
+        self.wildcards = _Named(data["wildcards"])
+        self.input = _Named(data["input"])
+        self.output = _Named(data["output"])
+        self.params = _Named(data["params"])
+        self.log = [log]
+
+
+def main(body: Callable[[Any], None]) -> None:
+    """Entry point of ``scripts/*.py``: ``python scripts/x.py <log> <job json>``."""
+    if len(sys.argv) != 3:
+        raise SystemExit(f"usage: {sys.argv[0]} LOG JOB_JSON (run by Snakemake's shell: rules)")
+    run(Job(sys.argv[2], sys.argv[1]), body)
 
 
 def run(smk: Any, body: Callable[[Any], None]) -> None:
@@ -39,6 +76,6 @@ def run(smk: Any, body: Callable[[Any], None]) -> None:
 
 def spec_and_fixture(smk: Any) -> tuple[KernelSpec, Fixture]:
     """The kernel spec (input ``spec``) and the fixture (params ``kernel``, ``fixture``)."""
-    spec = load_spec(smk.input.spec)
+    spec = load_spec(smk.input.spec, validate=False)
     fixture = Fixture.from_params(smk.params.kernel, smk.wildcards.fixture, smk.params.fixture)
     return spec, fixture

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from fixturepipe import expr
@@ -146,18 +145,25 @@ class KernelSpec:
         return [self.source_path] + ([self.header_path] if self.header_path else [])
 
 
-def load_spec(path: str | Path) -> KernelSpec:
-    """Load and validate ``kernels/<name>.yaml``; raise :class:`SpecError` naming file and field."""
+def load_spec(path: str | Path, *, validate: bool = True) -> KernelSpec:
+    """Load and validate ``kernels/<name>.yaml``; raise :class:`SpecError` naming file and field.
+
+    Rule scripts pass ``validate=False``: the Snakefile validated the same file
+    while building the DAG, and skipping the jsonschema import saves ~0.1 s per job.
+    """
     spec_path = Path(path).resolve()
     try:
         raw = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(f"{path}: cannot read kernel spec: {exc}") from exc
-    try:
-        jsonschema.validate(raw, SPEC_SCHEMA)
-    except jsonschema.ValidationError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
-        raise SpecError(f"{path}: field {where}: {exc.message}") from exc
+    if validate:
+        import jsonschema
+
+        try:
+            jsonschema.validate(raw, SPEC_SCHEMA)
+        except jsonschema.ValidationError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+            raise SpecError(f"{path}: field {where}: {exc.message}") from exc
     if raw["name"] != spec_path.stem:
         raise SpecError(f"{path}: field name: {raw['name']!r} must equal the file stem")
     base = spec_path.parent
@@ -191,7 +197,8 @@ def load_spec(path: str | Path) -> KernelSpec:
         tolerance=dict(raw["tolerance"]),
         meta=dict(raw["meta"]),
     )
-    _check_expressions(spec, path)
+    if validate:
+        _check_expressions(spec, path)
     return spec
 
 

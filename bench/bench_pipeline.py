@@ -1,0 +1,184 @@
+"""Benchmark the pipeline against one plain Python process doing the same work.
+
+Three Snakemake measurements on a copy of the project with the default config
+(config/config.yaml): a cold ``snakemake -j4 verify`` (no artifacts, no
+Snakemake metadata), a no-op ``verify`` (everything up to date), and ``verify``
+after a one-line kernel edit.  Beside each: one plain Python process that
+generates, inverts (float32 reference + float64 oracle), runs the kernel through
+the same backend and compares, for the same fixtures, writing the same arrays.
+
+The executor's compile cache and zig's own cache are warm for both sides (they
+are machine-level caches a developer has after the first run); the kernel edit
+forces a real recompile on both sides.  Prints the figures and rewrites the
+"Pipeline" section of BENCHMARKS.md.
+
+Usage: .venv/bin/python bench/bench_pipeline.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+METAL = "kernels/chunk_tri_solve_invert.metal"
+
+PLAIN = r'''
+import json, sys, time
+from pathlib import Path
+import numpy as np
+import yaml
+from fixturepipe import (backends, compare, config_checks, fixture_io, generators,
+                         kernel_stage, references, spec as specs)
+root, out = Path(sys.argv[1]), Path(sys.argv[2])
+config = yaml.safe_load((root / "config/config.yaml").read_text())
+loaded = specs.load_all(root / "kernels")
+fixtures = config_checks.check(config, loaded, "config/config.yaml")
+for f in fixtures:
+    s = loaded[f.kernel]
+    folder = out / f.kernel / f.name
+    inputs = generators.generate(f.generator, f.seed, f.sizes, f.generator_params)
+    fixture_io.write_inputs(folder, s, f, inputs)
+    refs = references.compute(f.reference, inputs, f.sizes, np.float32)
+    fixture_io.write_references(folder, s, f, refs)
+    oracle = references.compute(f.reference, inputs, f.sizes, np.float64)
+    outputs = kernel_stage.run(s, f, backends.resolve(f.backend), inputs)
+    fixture_io.write_outputs(folder, s, f, outputs)
+    result = compare.compare(outputs, refs, oracle, f.tolerance, f.oracle_tolerance)
+    (folder / "compare.json").write_text(json.dumps(compare.json_safe(result)))
+    assert result["passed"], (f.key, result["failures"])
+'''
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Wall seconds of one command; it must succeed."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return elapsed
+
+
+def make_copy(root: Path) -> Path:
+    """A copy of the project (package source included, imported via PYTHONPATH)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "artifacts", ".snakemake")
+    root.mkdir(parents=True)
+    shutil.copy(REPO / "Snakefile", root / "Snakefile")
+    for folder in ("config", "scripts", "kernels", "rules", "profiles"):
+        shutil.copytree(REPO / folder, root / folder, ignore=ignore)
+    shutil.copytree(REPO / "src", root / "src", ignore=ignore)
+    return root
+
+
+def edit_kernel(root: Path, n: int) -> None:
+    """A one-line edit that changes the source text (so the kernel really recompiles)."""
+    path = root / METAL
+    text = path.read_text()
+    text = re.sub(r"\n// bench edit \d+\n", "\n", text)
+    path.write_text(text.replace("constexpr uint BT", f"// bench edit {n}\nconstexpr uint BT", 1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench_pipeline-"))
+    root = make_copy(work / "project")
+    path = f"{BIN}{os.pathsep}{os.environ['PATH']}"
+    env = dict(os.environ, PYTHONPATH=str(root / "src"), PATH=path)
+    snakemake = [str(BIN / "snakemake"), "-j4", "verify"]
+    plain_script = work / "plain.py"
+    plain_script.write_text(PLAIN)
+    plain = [sys.executable, str(plain_script), str(root), str(work / "plain-out")]
+    load_before = os.getloadavg()
+
+    run(snakemake, root, env)  # warm the executor's compile cache for this source
+    cold, noop, edit, plain_cold, plain_edit = [], [], [], [], []
+    for i in range(args.repeat):
+        shutil.rmtree(root / "artifacts", ignore_errors=True)
+        shutil.rmtree(root / ".snakemake", ignore_errors=True)
+        cold.append(run(snakemake, root, env))
+        shutil.rmtree(work / "plain-out", ignore_errors=True)
+        plain_cold.append(run(plain, root, env))
+        noop.append(run(snakemake, root, env))
+        edit_kernel(root, i)
+        edit.append(run(snakemake, root, env))
+        edit_kernel(root, 100 + i)
+        plain_edit.append(run(plain, root, env))
+    load_after = os.getloadavg()
+
+    med = statistics.median
+    rows = [
+        ("cold `snakemake -j4 verify` (no artifacts)", med(cold), med(plain_cold), "< 2x plain"),
+        ("no-op `verify` (all up to date)", med(noop), None, "< 1.5 s"),
+        ("`verify` after a one-line kernel edit", med(edit), med(plain_edit), "< 3 s"),
+    ]
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    fixtures = subprocess.run([sys.executable, "-c", (
+        "import yaml;c=yaml.safe_load(open('config/config.yaml'));"
+        "print(', '.join(f['name'] for f in c['fixtures']))")], cwd=root, capture_output=True,
+        text=True).stdout.strip()
+    lines = [
+        "## Pipeline",
+        "",
+        f"Default fixture matrix ({fixtures}) through `snakemake -j4 verify`, beside one plain "
+        "Python process doing the same work (generate, float32 reference + float64 oracle, "
+        "kernel through the same backend, compare, write the same arrays).",
+        "",
+        f"Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}; load average {load_before[0]:.1f} before, "
+        f"{load_after[0]:.1f} after (the machine is shared).  ",
+        f"Command: `.venv/bin/python bench/bench_pipeline.py --repeat {args.repeat}` "
+        "(median of the repeats; executor and zig caches warm; the edit forces a recompile).",
+        "",
+        "| what | pipeline s | plain process s | ratio | target | met |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for what, pipe, base, target in rows:
+        ratio = f"{pipe / base:.2f}x" if base else "-"
+        if target.startswith("<") and "plain" in target:
+            met = pipe <= 2 * base
+        else:
+            met = pipe < float(target.split()[1])
+        lines.append(f"| {what} | {pipe:.2f} | {base:.2f} | {ratio} | {target} | "
+                     f"{'yes' if met else 'no'} |" if base else
+                     f"| {what} | {pipe:.2f} | - | - | {target} | {'yes' if met else 'no'} |")
+    lines += ["", "Raw runs (s): " + "; ".join(
+        f"{name} {', '.join(f'{x:.2f}' for x in xs)}" for name, xs in (
+            ("cold", cold), ("plain", plain_cold), ("no-op", noop), ("edit", edit),
+            ("plain after edit", plain_edit)))]
+    section = "\n".join(lines) + "\n"
+    print(section)
+    if not args.no_write:
+        write_section(REPO / "BENCHMARKS.md", section)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace (or append) the '## Pipeline' section, leaving other sections alone."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(r"^## Pipeline\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip("\n") + "\n"
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
