@@ -109,6 +109,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (best)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
+    load = os.getloadavg()
     b, t, h, bt = args.B, args.T, args.H, 64
     blocks = b * (t // bt) * h
     a = fixture(b, t, h, bt)
@@ -173,7 +174,8 @@ def main() -> int:
         f"{bt} threads ({blocks * bt} threads), through `fixturepipe.metal_cpu`.\n",
         "\n",
         f"Machine: {cpu_model()}, {cores} cores, {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}, numpy {np.__version__}, mlx {mx.__version__}.  \n",
+        f"Python {platform.python_version()}, numpy {np.__version__}, mlx {mx.__version__}; "
+        f"load average before the run {load[0]:.2f} (other jobs share the cores).  \n",
         f"Command: `.venv/bin/python bench/bench_executor.py` (best of {args.repeat}).\n",
         "\n",
         "| what | seconds | vs numpy |\n",
