@@ -64,7 +64,7 @@ def job(
     wildcards-only param, which *is* tracked.
     """
 
-    def describe(wildcards: Any, input: Any, output: Any) -> str:  # noqa: A002 (Snakemake's names)
+    def describe(wildcards: Any, input: Any, output: Any) -> str:
         own = params(wildcards) if callable(params) else params
         return json.dumps(
             {
