@@ -627,3 +627,51 @@ def test_init_value_fills_every_dtype_and_empty_grid_runs_nothing() -> None:
         init_value=7,
     )
     assert np.asarray(f).tolist() == [5.0, 7.0]
+
+
+def test_rms_norm_with_metal_stdlib_header_and_late_threadgroup_declaration() -> None:
+    """A typical MLX custom kernel: `#include <metal_stdlib>` in the header, a
+    threadgroup array declared mid-body, simd_sum + barrier two-level reduction."""
+    header = "#include <metal_stdlib>\n#include <metal_simdgroup>\nusing namespace metal;\n"
+    source = """
+        uint row = threadgroup_position_in_grid.x;
+        uint tid = thread_index_in_threadgroup;
+        uint lane = thread_index_in_simdgroup;
+        uint sg = simdgroup_index_in_threadgroup;
+        uint D = x_shape[x_ndim - 1];
+        float acc = 0.0f;
+        for (uint i = tid; i < D; i += threads_per_threadgroup.x) {
+            float v = float(x[row * D + i]);
+            acc += v * v;
+        }
+        acc = simd_sum(acc);
+        threadgroup float partial[32];
+        if (lane == 0) {
+            partial[sg] = acc;
+        }
+        threadgroup_barrier(mem_flags::mem_threadgroup);
+        if (sg == 0) {
+            float p = lane < simdgroups_per_threadgroup ? partial[lane] : 0.0f;
+            partial[0] = simd_sum(p);
+        }
+        threadgroup_barrier(mem_flags::mem_threadgroup);
+        float scale = metal::rsqrt(partial[0] / float(D) + eps);
+        for (uint i = tid; i < D; i += threads_per_threadgroup.x) {
+            out[row * D + i] = T(float(x[row * D + i]) * scale * float(w[i]));
+        }
+    """
+    rng = np.random.default_rng(9)
+    x = rng.integers(-4, 5, (6, 300)).astype(np.float32)
+    w = rng.integers(1, 4, 300).astype(np.float32)
+    kernel = metal_kernel("rms_norm", ["x", "w", "eps"], ["out"], source, header=header)
+    (out,) = kernel(
+        inputs=[mx.array(x), mx.array(w), 1e-5],
+        template=[("T", mx.float32)],
+        grid=(6 * 128, 1, 1),
+        threadgroup=(128, 1, 1),
+        output_shapes=[x.shape],
+        output_dtypes=[mx.float32],
+    )
+    mean_sq = (x.astype(np.float64) ** 2).mean(axis=1, keepdims=True)
+    expected = x * w / np.sqrt(mean_sq + 1e-5)
+    np.testing.assert_allclose(np.asarray(out), expected, rtol=2e-6)

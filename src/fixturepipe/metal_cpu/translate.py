@@ -59,6 +59,8 @@ _UNSUPPORTED = re.compile(
     """
 )
 
+_METAL_INCLUDE = re.compile(r"#\s*include\s*<metal_\w+>")
+
 SIMD_FUNCTIONS = frozenset(
     [
         "simd_sum",
@@ -221,6 +223,11 @@ def translate(text: str, path: str, site_base: int = 0) -> TranslatedText:
                 out[sig_idx[k - 1]] = ""
                 out[sig_idx[k - 2]] = ""
             out[sig_idx[k]] = f"::metal::vmake<::metal::{t.text}>"
+    # Metal's standard headers (`#include <metal_stdlib>`, <metal_simdgroup>, ...) are
+    # what the runtime provides: the lines are blanked, not included.
+    for i, t in enumerate(tokens):
+        if t.kind == "pp" and _METAL_INCLUDE.match(t.text):
+            out[i] = "\n" * t.text.count("\n")
     for k, t in enumerate(sig):
         if t.kind == "num" and not t.text.lower().startswith("0x") and t.text[-1] in "hH":
             out[sig_idx[k]] = f"((::metal::half)({t.text[:-1]}))"
