@@ -117,3 +117,16 @@ def test_missing_golden_dir_says_dvc_pull(dvc_repo: Path) -> None:
     assert [str(p) for p in problems] == [
         "out/fixtures: missing; dvc.lock pins it: run `dvc pull` to restore it"
     ]
+
+
+def test_a_tampered_listing_is_not_trusted(dvc_repo: Path) -> None:
+    """A .dir object whose bytes do not hash to its name cannot clear or blame a file."""
+    dir_hash = locked_outs(dvc_repo)["out/fixtures"].removesuffix(".dir")
+    listing = dvc_repo / ".dvc" / "cache" / "files" / "md5" / dir_hash[:2] / f"{dir_hash[2:]}.dir"
+    listing.chmod(0o644)
+    listing.write_text("[]")
+    (dvc_repo / "out" / "fixtures" / "k" / "g" / "k_y_ref.bin").write_bytes(b"\x01" * 100)
+
+    problems = dvc_integrity.check(dvc_repo)
+
+    assert [p.path for p in problems] == ["out/fixtures"]
