@@ -675,3 +675,20 @@ def test_rms_norm_with_metal_stdlib_header_and_late_threadgroup_declaration() ->
     mean_sq = (x.astype(np.float64) ** 2).mean(axis=1, keepdims=True)
     expected = x * w / np.sqrt(mean_sq + 1e-5)
     np.testing.assert_allclose(np.asarray(out), expected, rtol=2e-6)
+
+
+def test_unsuffixed_literals_are_float_as_in_metal() -> None:
+    """Metal has no double: `x * 0.1` is a float multiplication by 0.1f (computing it in
+    double and rounding differs for about a fifth of inputs)."""
+    x = np.random.default_rng(0).standard_normal(1000).astype(np.float32)
+    kernel = metal_kernel(
+        "literal", ["x"], ["out"], "uint i = thread_position_in_grid.x;\nout[i] = x[i] * 0.1;\n"
+    )
+    (out,) = kernel(
+        inputs=[mx.array(x)],
+        grid=(1000, 1, 1),
+        threadgroup=(256, 1, 1),
+        output_shapes=[(1000,)],
+        output_dtypes=[mx.float32],
+    )
+    np.testing.assert_array_equal(np.asarray(out), x * np.float32(0.1))

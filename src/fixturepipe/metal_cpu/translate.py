@@ -59,6 +59,7 @@ _UNSUPPORTED = re.compile(
     """
 )
 
+_UNSUFFIXED_FLOAT = re.compile(r"(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][+-]?\d+)?")
 _METAL_INCLUDE = re.compile(r"#\s*include\s*<metal_\w+>")
 
 SIMD_FUNCTIONS = frozenset(
@@ -229,8 +230,14 @@ def translate(text: str, path: str, site_base: int = 0) -> TranslatedText:
         if t.kind == "pp" and _METAL_INCLUDE.match(t.text):
             out[i] = "\n" * t.text.count("\n")
     for k, t in enumerate(sig):
-        if t.kind == "num" and not t.text.lower().startswith("0x") and t.text[-1] in "hH":
+        if t.kind != "num" or t.text.lower().startswith("0x"):
+            continue
+        if t.text[-1] in "hH":
             out[sig_idx[k]] = f"((::metal::half)({t.text[:-1]}))"
+        elif _UNSUFFIXED_FLOAT.fullmatch(t.text):
+            # Metal has no double: an unsuffixed literal is a float there, not a double
+            # that would make `x * 0.1` a double multiplication here.
+            out[sig_idx[k]] = t.text + "f"
 
     # threadgroup declarations at the start of a statement.
     k = 0
