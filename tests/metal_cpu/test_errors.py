@@ -165,3 +165,14 @@ def test_all_errors_share_the_base_class() -> None:
         UnsupportedMetalError,
     ):
         assert issubclass(cls, MetalCpuError)
+
+
+def test_integer_division_by_zero_is_a_crash_with_a_hint() -> None:
+    source = "int d = int(inp[0]);\nout[0] = float(7 / d);\n"
+    with pytest.raises(
+        KernelCrashError,
+        match=r"crashed with SIGFPE in threadgroup \(0, 0, 0\), "
+        r"thread_index_in_threadgroup 0 \(an integer "
+        r"division by zero\?\)",
+    ):
+        _run(source, grid=(1, 1, 1), threadgroup=(1, 1, 1))

@@ -236,8 +236,11 @@ def _raise_for_status(
         if "MTLCPU-CRASH" in stderr:
             first, _, rest = stderr[stderr.index("MTLCPU-CRASH") :].partition("\n")
             where = " " + rest.split("\n", 1)[0]
-            offset = int(first.partition("file_offset=")[2] or -1)
-            where += _describe_offset(offset, buffers)
+            if sig in ("SIGSEGV", "SIGBUS"):
+                offset = int(first.partition("file_offset=")[2] or -1)
+                where += _describe_offset(offset, buffers)
+            elif sig == "SIGFPE":
+                where += " (an integer division by zero?)"
         elif sig in ("SIGSEGV", "SIGBUS"):
             where = " (out-of-bounds access or fiber stack overflow)"
         raise KernelCrashError(f"kernel {name} crashed with {sig}{where}")

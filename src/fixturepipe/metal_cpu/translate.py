@@ -59,6 +59,8 @@ _UNSUPPORTED = re.compile(
     """
 )
 
+# Declaration sites per file (the runtime's table has 64: body 0-31, header 32-63).
+MAX_THREADGROUP_VARS = 32
 _UNSUFFIXED_FLOAT = re.compile(r"(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][+-]?\d+)?")
 _METAL_INCLUDE = re.compile(r"#\s*include\s*<metal_\w+>")
 
@@ -280,6 +282,11 @@ def translate(text: str, path: str, site_base: int = 0) -> TranslatedText:
             pieces.append((extra[0].text, extra[1:]))
         stmts = []
         for name, dims in pieces:
+            if len(result.threadgroup_vars) >= MAX_THREADGROUP_VARS:
+                raise UnsupportedMetalError(
+                    f"{path}:{t.line}: not supported by the CPU executor: more than "
+                    f"{MAX_THREADGROUP_VARS} threadgroup variables in one file"
+                )
             site = site_base + len(result.threadgroup_vars)
             result.threadgroup_vars.append(name)
             dims_text = "".join(d.text for d in dims)

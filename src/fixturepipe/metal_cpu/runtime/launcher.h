@@ -386,6 +386,8 @@ MTL_UNTRACED static void mtl_run_group(mtl_worker* w, uint32_t g) {
     for (uint32_t i = 0; i < w->nthreads; ++i) {
       mtl_self = &w->threads[i];
       w->threads[i].index = i;
+      // Keep the store visible to the crash handler (a signal can arrive mid-kernel).
+      __atomic_signal_fence(__ATOMIC_SEQ_CST);
       mtl_invoke(L, w->infos[i]);
     }
   }
