@@ -182,9 +182,11 @@ def _spawn(
     )
     try:
         _, err_bytes = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except BaseException as exc:  # timeout, or Ctrl-C: never leave the kernel running
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
+        if not isinstance(exc, subprocess.TimeoutExpired):
+            raise
         raise KernelTimeoutError(
             f"kernel {kernel_name} did not finish within {timeout:g} s and was killed: "
             "an endless loop, or threads spinning on memory no other thread will write? "
