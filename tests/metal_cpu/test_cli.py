@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,3 +33,16 @@ def test_check_compiles_and_reports_errors_by_file_line(tmp_path: Path) -> None:
     proc = _cli("check", str(bad), "--input", "x:float32:8", "--output", "out:float32")
     assert proc.returncode == 1
     assert f"{bad}:2:10: error: use of undeclared identifier 'nope'" in proc.stderr
+
+
+def test_concurrent_compiles_of_one_kernel_share_one_binary(tmp_path: Path) -> None:
+    """Two processes compiling the same kernel: one compiles, the other waits on the
+    lock and takes the cached binary; neither sees a partial file."""
+    env = {**os.environ, "FIXTUREPIPE_CACHE_DIR": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-m", "fixturepipe.metal_cpu.cli", "check", str(KERNEL), *ARGS]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    outs = [p.communicate()[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    assert sorted("cached" in o for o in outs) == [False, True], outs
+    binaries = [p for p in (tmp_path / "cache").iterdir() if not p.name.startswith(".")]
+    assert len(binaries) == 1
