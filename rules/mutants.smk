@@ -3,11 +3,11 @@
 # Metal source at DAG-build time; one job per mutant runs it on every fixture of the
 # kernel through the same kernel stage and comparison as the real kernel. Everything is
 # written under artifacts/mutants/ and artifacts/logs/mutants/, never into the real runs.
+# Scripts run as `python scripts/<x>.py <log> '<job json>'`, like the Snakefile's rules.
 from fixturepipe.mutation import dag as mutation_dag
 from fixturepipe.mutation.generate import NAME_PATTERN as _MUTANT_NAME
 
 MUTATION = mutation_dag.settings(config)
-MUTATION_CODE = mutation_dag.code_inputs(PLAN, workflow.basedir)
 MUTANT_KERNELS = {k: s for k, s in PLAN.specs.items() if PLAN.fixtures_of(k)}
 MUTANTS = {k: mutation_dag.mutant_names(str(s.source_path)) for k, s in MUTANT_KERNELS.items()}
 
@@ -29,22 +29,31 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             spec=str(_spec.path),
             metal=[str(p) for p in _spec.code_files()],
             fixtures=lambda w, k=_kernel: mutation_dag.fixture_files(PLAN, k),
-            code=MUTATION_CODE,
+            code=mutation_dag.code_inputs(PLAN, workflow.basedir, "mutant_run.py"),
         output:
             result=mutation_dag.result_file(_kernel, "{mutant}"),
             source=mutation_dag.source_file(_kernel, "{mutant}"),
             provenance=mutation_dag.result_provenance(_kernel, "{mutant}"),
         params:
-            kernel=_kernel,
+            # Tracked by Snakemake's params trigger (wildcards only); `job` carries it.
             fixtures=lambda w, k=_kernel: mutation_dag.fixtures_params(PLAN, k),
             timeout=MUTATION["timeout"],
             race_timeout=MUTATION["race_timeout"],
+            job=snakefile_support.job(
+                f"mutant_{_kernel}",
+                lambda w, k=_kernel: {
+                    "kernel": k,
+                    "fixtures": mutation_dag.fixtures_params(PLAN, k),
+                    "timeout": MUTATION["timeout"],
+                    "race_timeout": MUTATION["race_timeout"],
+                },
+            ),
         log:
             mutation_dag.log_file(_kernel, "{mutant}"),
         conda:
             f"../{ENV}"
-        script:
-            "../scripts/mutant_run.py"
+        shell:
+            "python scripts/mutant_run.py {log:q} {params.job:q}"
 
     rule:
         name:
@@ -53,7 +62,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             results=[mutation_dag.result_file(_kernel, m) for m in MUTANTS[_kernel]],
             spec=str(_spec.path),
             metal=[str(p) for p in _spec.code_files()],
-            code=MUTATION_CODE,
+            code=mutation_dag.code_inputs(PLAN, workflow.basedir, "mutant_matrix.py"),
         output:
             matrix=mutation_dag.matrix_file(_kernel),
             report=mutation_dag.report_file(_kernel),
@@ -62,20 +71,32 @@ for _kernel, _spec in MUTANT_KERNELS.items():
                 _kernel, [f.name for f in PLAN.fixtures_of(_kernel)], config
             ),
             backends=sorted({f.backend for f in PLAN.fixtures_of(_kernel)}),
+            job=snakefile_support.job(
+                f"mutant_matrix_{_kernel}",
+                {
+                    "matrix": mutation_dag.matrix_params(
+                        _kernel, [f.name for f in PLAN.fixtures_of(_kernel)], config
+                    ),
+                    "backends": sorted({f.backend for f in PLAN.fixtures_of(_kernel)}),
+                },
+            ),
         log:
             f"{LOGS}/mutants/{_kernel}/matrix.log",
         conda:
             f"../{ENV}"
-        script:
-            "../scripts/mutant_matrix.py"
+        shell:
+            "python scripts/mutant_matrix.py {log:q} {params.job:q}"
 
 
 rule mutants:
     input:
         matrices=[mutation_dag.matrix_file(k) for k in MUTANT_KERNELS],
+        code=mutation_dag.code_inputs(PLAN, workflow.basedir, "mutant_gate.py"),
+    params:
+        job=snakefile_support.job("mutants", {}),
     log:
         f"{LOGS}/mutants/gate.log",
     conda:
         f"../{ENV}"
-    script:
-        "../scripts/mutant_gate.py"
+    shell:
+        "python scripts/mutant_gate.py {log:q} {params.job:q}"

@@ -24,4 +24,5 @@ def main(smk):
         raise SystemExit(message)
 
 
-rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)
+if __name__ == "__main__":
+    rulescript.main(main)

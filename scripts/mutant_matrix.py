@@ -26,4 +26,5 @@ def main(smk):
     atomic.write_text(smk.output.report, render_report(matrix, diffs))
 
 
-rulescript.run(snakemake, main)  # noqa: F821 (injected by Snakemake's script: directive)
+if __name__ == "__main__":
+    rulescript.main(main)

@@ -109,18 +109,25 @@ def matrix_params(kernel: str, fixture_names: list[str], config: Mapping[str, An
     }
 
 
-def code_inputs(plan: Any, root: str | Path) -> list[str]:
-    """Code a mutant job runs: the kernel and compare rules' modules plus the mutation
-    package, declared as inputs so editing one reruns the mutant jobs."""
+def code_inputs(plan: Any, root: str | Path, script: str) -> list[str]:
+    """Code a mutation rule runs: its script, the mutation package, and for the mutant
+    jobs the kernel and compare modules; declared as inputs so an edit reruns the rule
+    (`shell:` rules do not track their script themselves)."""
+    root = Path(root).resolve()
     package = Path(fixturepipe.__file__).parent / "mutation"
-    mine = set()
-    for name in _MODULES:
-        path = (package / name).resolve()
-        try:
-            mine.add(path.relative_to(Path(root).resolve()).as_posix())
-        except ValueError:
-            mine.add(str(path))
-    return sorted(set(plan.code("kernel")) | set(plan.code("compare")) | mine)
+    mine = {_relative(package / name, root) for name in _MODULES}
+    mine.add(_relative(root / "scripts" / script, root))
+    if script == "mutant_run.py":
+        mine |= {p for p in plan.code("kernel") + plan.code("compare")
+                 if not p.startswith("scripts/")}
+    return sorted(mine)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def fixture_files(plan: Any, kernel: str) -> list[str]:
