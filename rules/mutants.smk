@@ -9,7 +9,6 @@ from fixturepipe.mutation.generate import NAME_PATTERN as _MUTANT_NAME
 
 MUTATION = mutation_dag.settings(config)
 MUTANT_KERNELS = {k: s for k, s in PLAN.specs.items() if PLAN.fixtures_of(k)}
-MUTANTS = {k: mutation_dag.mutant_names(str(s.source_path)) for k, s in MUTANT_KERNELS.items()}
 
 
 wildcard_constraints:
@@ -59,7 +58,11 @@ for _kernel, _spec in MUTANT_KERNELS.items():
         name:
             f"mutant_matrix_{_kernel}"
         input:
-            results=[mutation_dag.result_file(_kernel, m) for m in MUTANTS[_kernel]],
+            # An input function: mutants are derived only when this target is built, so
+            # other targets (verify) never depend on the mutation catalogue.
+            results=lambda w, k=_kernel, s=_spec: [
+                mutation_dag.result_file(k, m) for m in mutation_dag.mutant_names(str(s.source_path))
+            ],
             spec=str(_spec.path),
             metal=[str(p) for p in _spec.code_files()],
             code=mutation_dag.code_inputs(PLAN, workflow.basedir, "mutant_matrix.py"),

@@ -164,6 +164,8 @@ def test_tokenizer_skips_literals_and_reports_unterminated_ones() -> None:
     assert [t.text for t in toks] == ["a", "=", ";", "b", "=", ";", "c", "<<=", "1", ";"]
     with pytest.raises(TokenizeError, match="line 1"):
         tokenize("a = /* never closed")
+    # A character no operator knows is kept as an inert token, not an error.
+    assert [t.kind for t in tokenize("x @ y")] == ["ident", "other", "ident"]
 
 
 def test_template_arguments_casts_and_simd_calls_are_handled() -> None:

@@ -18,6 +18,7 @@ from fixturepipe.config_checks import Fixture
 from fixturepipe.golden import GoldenMissingError
 from fixturepipe.mutation.generate import mutants_of_file
 from fixturepipe.mutation.killmatrix import equivalences_for
+from fixturepipe.mutation.tokens import TokenizeError
 
 MUTANTS_ROOT = f"{paths.ARTIFACTS}/mutants"
 DEFAULT_TIMEOUT = 10.0
@@ -73,8 +74,17 @@ def settings(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def mutant_names(source_path: str) -> list[str]:
-    """Names of every mutant of a kernel source, in catalogue order."""
-    return [m.name for m in mutants_of_file(source_path)]
+    """Names of every mutant of a kernel source, in catalogue order.
+
+    A source the tokenizer cannot read stops the DAG with a sentence naming the
+    file (an unterminated comment would not compile as the real kernel either).
+    """
+    from snakemake.exceptions import WorkflowError
+
+    try:
+        return [m.name for m in mutants_of_file(source_path)]
+    except TokenizeError as exc:
+        raise WorkflowError(f"{source_path}: cannot derive mutants: {exc}") from None
 
 
 def fixture_params(fixture: Fixture, folder: str) -> dict[str, Any]:

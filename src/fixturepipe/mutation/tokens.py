@@ -29,7 +29,7 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 class Token:
     """One code token with its span in the source and its 1-based position."""
 
-    kind: str  # "ident" | "number" | "punct"
+    kind: str  # "ident" | "number" | "punct" | "other"
     text: str
     start: int
     end: int
@@ -97,8 +97,9 @@ def tokenize(source: str) -> list[Token]:
                 tokens.append(Token("punct", punct, pos, pos + len(punct), line, col))
                 pos += len(punct)
                 break
-        else:
-            raise TokenizeError(f"unexpected character {ch!r} at line {line}, column {col}")
+        else:  # a character no operator aims at (`@`, `$`, a stray `\`): kept, inert
+            tokens.append(Token("other", ch, pos, pos + 1, line, col))
+            pos += 1
     return tokens
 
 
