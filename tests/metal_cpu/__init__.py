@@ -1,0 +1,1 @@
+"""Conformance suite of the CPU executor (fixturepipe.metal_cpu)."""
