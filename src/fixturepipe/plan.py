@@ -120,12 +120,6 @@ class Plan:
                 files.append(self.reproduce_file(f))
         return sorted(set(files))
 
-    def verify_inputs(self) -> list[str]:
-        """What ``verify`` collects: every compare and reproducibility result, the manifest."""
-        files = [self.compare_file(f) for f in self.fixtures]
-        files += [self.reproduce_file(f) for f in self.fixtures if f.golden]
-        return [*files, paths.MANIFEST]
-
     def accept_inputs(self) -> list[str]:
         """Generated files of every configured fixture (what ``accept`` promotes)."""
         return [p for f in self.fixtures for p in self.generated_files(f.kernel, f.name)]
