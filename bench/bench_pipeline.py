@@ -73,7 +73,7 @@ reruns 18 jobs (8 kernel, 8 compare, checksums, verify): floor about
 scripts run through `shell:` instead of `script:` (no Snakemake preamble per
 job), jsonschema imported only at parse time, and the Snakefile cancels
 Snakemake 9.27's 1 s rate-limiter timer that otherwise delays every exit
-(a one-job workflow: 2.0 s -> 1.0 s). Before those changes, under similar load:
+(a one-job workflow: 2.0 s -> 1.0 s). Before those changes (one run, load 6-9):
 cold 21.5 s, no-op 2.3 s, kernel edit 11.2 s.
 """
 
