@@ -91,8 +91,11 @@ def resolve(name: str) -> Backend:
     if resolved == "metal":
         import mlx.core as mx
 
-        info = mx.metal.device_info() if hasattr(mx.metal, "device_info") else {}
-        return Backend("metal", mx.fast.metal_kernel, str(info.get("device_name", "metal")))
+        try:  # provenance only: the device name is nice to have, never required
+            device = str(mx.metal.device_info().get("device_name", "metal"))
+        except Exception:
+            device = "metal"
+        return Backend("metal", mx.fast.metal_kernel, device)
     import platform
 
     from fixturepipe import metal_cpu
