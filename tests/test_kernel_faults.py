@@ -63,3 +63,17 @@ def test_unwritten_outputs_fail_only_that_fixture_and_others_still_report(tmp_pa
     assert rows["wide"]["verdict"] == "FAIL"
     assert rows["wide"]["failing_metric"] == "a_inv.unwritten"
     assert "wide (cpu): a_inv: 4096 of 8192 elements unwritten" in proc.stderr
+
+
+def test_race_check_fixture_catches_a_deleted_barrier(tmp_path: Path) -> None:
+    # Without the barrier, thread j reads other threads' columns of L before they are staged.
+    # Sequential fibers may still compute the right numbers; the race checker must not.
+    checked = fixture("checked", backend="cpu", race_check=True)
+    project = make_project(tmp_path, [checked, SMALL])
+    edit_kernel(project, "threadgroup_barrier(mem_flags::mem_threadgroup);", "")
+    proc = snakemake(project, "-j2", "verify")
+    assert proc.returncode == 1
+    rows = report(project)
+    assert rows["checked"]["verdict"] == "FAIL"
+    assert rows["checked"]["kernel_error"]["type"] == "RaceDetectedError"
+    assert "chunk_tri_solve_invert/checked (cpu): kernel failed: RaceDetectedError" in proc.stderr
