@@ -51,10 +51,10 @@ def _fixture(name: str, batches: int, seed: int) -> dict:
             "seed": seed, "generator": {"name": "random_strict_lower"}}
 
 
-def _write_config(root: Path, equivalent: list[dict] | None = None) -> None:
+def _write_config(root: Path, equivalent: list[dict] | None = None, **mutants: object) -> None:
     config: dict = {"backend": "cpu", "fixtures": [_fixture("seed", 1, 1), _fixture("batch", 3, 2)]}
-    if equivalent is not None:
-        config["mutants"] = {"equivalent": equivalent}
+    if equivalent is not None or mutants:
+        config["mutants"] = {**mutants, **({"equivalent": equivalent} if equivalent else {})}
     (root / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
@@ -125,3 +125,12 @@ def test_equivalent_entry_without_reason_is_rejected_before_any_job(tmp_path: Pa
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert "field mutants.equivalent.0.reason" in out, out[-2000:]
+
+
+def test_unknown_seed_fixture_is_named_before_any_job(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    _write_config(root, seed_fixture={"tiny_tri": "sead"})
+    proc = _snakemake(root, "-n", "mutants")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "mutants.seed_fixture.tiny_tri: 'sead' is not a fixture of tiny_tri" in out, out[-2000:]

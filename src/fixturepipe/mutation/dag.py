@@ -110,13 +110,21 @@ def seed_fixture(kernel: str, fixture_names: list[str], config: Mapping[str, Any
 
 
 def matrix_params(kernel: str, fixture_names: list[str], config: Mapping[str, Any]) -> dict:
-    """Params of the kill-matrix job: fixtures, seed, equivalents (with reasons)."""
-    return {
-        "kernel": kernel,
-        "fixtures": fixture_names,
-        "seed_fixture": seed_fixture(kernel, fixture_names, config),
-        "equivalent": equivalences_for(kernel, config),
-    }
+    """Params of the kill-matrix job: fixtures, seed, equivalents (with reasons).
+
+    A config mistake here (an unknown seed fixture) stops the DAG with its sentence.
+    """
+    from snakemake.exceptions import WorkflowError
+
+    try:
+        return {
+            "kernel": kernel,
+            "fixtures": fixture_names,
+            "seed_fixture": seed_fixture(kernel, fixture_names, config),
+            "equivalent": equivalences_for(kernel, config),
+        }
+    except ValueError as exc:
+        raise WorkflowError(str(exc)) from None
 
 
 def code_inputs(plan: Any, root: str | Path, script: str) -> list[str]:
