@@ -7,10 +7,12 @@ one part in ten million). Real Snakemake and DVC on a fresh clone.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from dvc_clone import (
+    BIN,
     DVC,
     GOLDEN_ROOT,
     SNAKEMAKE,
@@ -19,6 +21,7 @@ from dvc_clone import (
     manifest,
     restrict_fixtures,
     run,
+    tool_env,
 )
 
 from fixturepipe import dvc_integrity
@@ -50,7 +53,12 @@ def test_drift_is_named_then_accepted_with_dvc_repro_and_push(tmp_path: Path) ->
 
     config.write_text(drifted)  # the whole matrix again, as a user accepts it
     assert "config/config.yaml" in run([DVC, "status"], clone).stdout
-    run([DVC, "repro"], clone)
+    # As `.venv/bin/dvc repro` without an activated venv: the stage must find
+    # the project's snakemake through $DVC_ROOT/.venv.
+    (clone / ".venv").symlink_to(BIN.parent, target_is_directory=True)
+    bare = tool_env()
+    bare["PATH"] = os.pathsep.join(d for d in bare["PATH"].split(os.pathsep) if d != str(BIN))
+    run([DVC, "repro"], clone, bare)
     run([DVC, "push"], clone)
 
     assert "Data and pipelines are up to date." in run([DVC, "status"], clone).stdout
