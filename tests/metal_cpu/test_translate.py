@@ -23,10 +23,14 @@ def test_rewrites_code_not_comments_and_keeps_lines() -> None:
     assert len(lines) == len(SOURCE.split("\n"))
     assert lines[0] == SOURCE.split("\n")[0] and lines[1] == SOURCE.split("\n")[1]
     assert lines[2] == (
-        'auto& tile = *::metal::mtl_threadgroup_var<float[16][17]>(0, "tile"); '
-        'auto& row = *::metal::mtl_threadgroup_var<float[16]>(1, "row");'
+        "auto& tile = *::metal::mtl_threadgroup_var<float[16][17], 0>"
+        '("tile", "float tile[16][17]"); '
+        'auto& row = *::metal::mtl_threadgroup_var<float[16], 1>("row", "float row[16]");'
     )
-    assert lines[3] == 'auto& counter = *::metal::mtl_threadgroup_var<atomic_uint>(2, "counter");'
+    assert lines[3] == (
+        'auto& counter = *::metal::mtl_threadgroup_var<atomic_uint, 2>'
+        '("counter", "atomic_uint counter");'
+    )
     assert lines[4] == "threadgroup float* p = tile[0];"  # a pointer: qualifier only
     assert lines[5] == (
         "float4 v = ::metal::vmake<::metal::float4>(p[0], 1, 2.5f, ((::metal::half)(0.5)));"

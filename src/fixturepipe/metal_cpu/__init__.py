@@ -12,6 +12,7 @@ from .errors import (
     MetalCompileError,
     MetalCpuError,
     RaceDetectedError,
+    ThreadgroupBoundsError,
     UnsupportedMetalError,
 )
 from .kernel import LaunchStats, MetalKernel, generated_signature, metal_kernel
@@ -26,6 +27,7 @@ __all__ = [
     "MetalCpuError",
     "MetalKernel",
     "RaceDetectedError",
+    "ThreadgroupBoundsError",
     "UnsupportedMetalError",
     "generated_signature",
     "metal_kernel",

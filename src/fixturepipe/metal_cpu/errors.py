@@ -35,5 +35,10 @@ class RaceDetectedError(MetalCpuError):
     """race_check found two threads touching the same memory without a barrier between."""
 
 
+class ThreadgroupBoundsError(MetalCpuError):
+    """An index outside a dimension of a `threadgroup` array: on a GPU it reads or writes
+    another allocation (or faults), so the result is meaningless rather than wrong by a ULP."""
+
+
 class KernelCrashError(MetalCpuError):
     """The kernel process died on a signal (out-of-bounds access, stack overflow, ...)."""

@@ -32,6 +32,7 @@ from .errors import (
     LaunchError,
     MetalCpuError,
     RaceDetectedError,
+    ThreadgroupBoundsError,
 )
 
 MAGIC = 0x3130555043544D4D
@@ -231,6 +232,8 @@ def _raise_for_status(
             raise LaunchError(message)
         if kind == "divergence":
             raise BarrierDivergenceError(message)
+        if kind == "bounds":
+            raise ThreadgroupBoundsError(message)
         raise MetalCpuError(message)
     if code < 0:
         sig = signal.Signals(-code).name

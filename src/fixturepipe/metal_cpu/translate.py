@@ -4,8 +4,10 @@ Only rewrites that C++ cannot express with macros, each keeping the line count s
 compiler messages and barrier call sites keep the .metal file's line numbers:
 
 * `threadgroup T name[N];` declarations become references into the threadgroup's
-  shared arena (`auto& name = *mtl_threadgroup_var<T[N]>(site, "name");`), so
-  the memory is shared by the group and private to it, not per thread;
+  shared arena (`auto& name = *mtl_threadgroup_var<T[N], site>("name", "T name[N]");`),
+  so the memory is shared by the group and private to it, not per thread; arrays are
+  bounds-checked wrappers (runtime/metal_sync.h), so an index past a dimension is an
+  error naming the array, not a write into the neighbouring allocation;
 * Metal's vector constructors `float4(a.xy, 1, 2)` become `metal::vmake<float4>(...)`
   (clang's ext vectors lack that syntax), half literals `1.0h` become casts;
 * constructs outside the supported subset raise UnsupportedMetalError before any
@@ -290,9 +292,11 @@ def translate(text: str, path: str, site_base: int = 0) -> TranslatedText:
             site = site_base + len(result.threadgroup_vars)
             result.threadgroup_vars.append(name)
             dims_text = "".join(d.text for d in dims)
+            decl_text = f"{type_text} {name}{dims_text}"
+            decl_text = decl_text.replace("\\", "\\\\").replace('"', '\\"')
             stmts.append(
-                f"auto& {name} = *::metal::mtl_threadgroup_var<{type_text}{dims_text}>"
-                f'({site}, "{name}");'
+                f"auto& {name} = *::metal::mtl_threadgroup_var<{type_text}{dims_text}, {site}>"
+                f'("{name}", "{decl_text}");'
             )
         first_tok, last_tok = sig_idx[k], sig_idx[end]
         newlines = sum(tokens[i].text.count("\n") for i in range(first_tok, last_tok + 1))

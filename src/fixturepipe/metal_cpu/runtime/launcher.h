@@ -78,6 +78,7 @@ struct mtl_tg_site {
   long offset;  // -1 until first allocated
   size_t bytes;
   const char* name;
+  const char* decl;  // the declaration's text, `float tile[16][17]`
   const char* file;
   uint32_t line;
 };
@@ -118,7 +119,7 @@ static size_t mtl_map_size;
 namespace metal {
 
 [[noreturn]] void mtl_fail(int kind_code, const char* fmt, ...) {
-  static const char* kinds[] = {"internal", "launch", "divergence"};
+  static const char* kinds[] = {"internal", "launch", "divergence", "bounds"};
   char buf[8192];
   int n = snprintf(buf, sizeof buf, "MTLCPU-ERROR %s\n", kinds[kind_code]);
   va_list ap;
@@ -140,8 +141,8 @@ MTL_UNTRACED const mtl_simd_view& mtl_simd_snapshot() {
   return w->views[mtl_self->index / MTL_SIMD_WIDTH];
 }
 
-MTL_UNTRACED void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char* name, const char* file,
-                   uint32_t line) {
+MTL_UNTRACED void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char* name,
+                                const char* decl, const char* file, uint32_t line) {
   mtl_worker* w = mtl_cur_worker;
   mtl_tg_site& s = w->sites[site];
   if (s.offset < 0) {
@@ -149,6 +150,7 @@ MTL_UNTRACED void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char
     s.offset = (long)off;
     s.bytes = bytes;
     s.name = name;
+    s.decl = decl;
     s.file = file;
     s.line = line;
     if (off + bytes > MTL_TG_LIMIT) {
@@ -169,6 +171,21 @@ MTL_UNTRACED void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char
     mtl_fill(w->arena + off, bytes);
   }
   return w->arena + s.offset;
+}
+
+// Called by mtl_tg_array::operator[] (metal_sync.h) on an index outside a dimension of
+// a threadgroup array; never inlined so the check stays a compare-and-branch.
+MTL_UNTRACED __attribute__((noinline, cold)) void mtl_tg_out_of_bounds(
+    int site, int dim, unsigned long long extent, long long index, const char* file,
+    uint32_t line, uint32_t col) {
+  mtl_worker* w = mtl_cur_worker;
+  const mtl_tg_site& s = w->sites[site];
+  mtl_fail(3,
+           "kernel %s: index %lld is out of bounds of threadgroup array `%s` at %s:%u:%u: "
+           "dimension %d has extent %llu (valid indices 0..%llu); `threadgroup %s` is declared "
+           "at %s:%u; in threadgroup (%u, %u, %u), thread_index_in_threadgroup %u",
+           MTL_KERNEL_NAME, index, s.name, file, line, col, dim, extent, extent - 1, s.decl,
+           s.file, s.line, w->group_pos.x, w->group_pos.y, w->group_pos.z, mtl_self->index);
 }
 
 MTL_UNTRACED static void mtl_fill_info(const mtl_launch& L, mtl_worker* w, uint32_t tid, mtl_thread_info& t) {

@@ -43,17 +43,72 @@ extern thread_local bool mtl_fibers;  // false on the no-barrier fast path
 void mtl_park(uint32_t state, const char* file, uint32_t line, uint32_t col);
 void mtl_park_simd(const void* value, size_t bytes, const char* file, uint32_t line, uint32_t col);
 const mtl_simd_view& mtl_simd_snapshot();
-void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char* name, const char* file,
-                   uint32_t line);
+void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char* name, const char* decl,
+                   const char* file, uint32_t line);
 [[noreturn]] void mtl_fail(int code, const char* fmt, ...);
+[[noreturn]] void mtl_tg_out_of_bounds(int site, int dim, unsigned long long extent,
+                                       long long index, const char* file, uint32_t line,
+                                       uint32_t col);
+
+// An index into a threadgroup array with the .metal location of the subscript. C++17
+// forbids default arguments on operator[], so the converting constructor takes them:
+// they are evaluated where the index expression is converted, i.e. at the subscript.
+struct mtl_tg_index {
+  long long value;
+  const char* file;
+  uint32_t line, col;
+  template <class I, enable_if_t<__is_integral(I) || __is_enum(I), int> = 0>
+  METAL_FUNC mtl_tg_index(I i, const char* f = __builtin_FILE(), uint32_t l = __builtin_LINE(),
+                          uint32_t c = __builtin_COLUMN())
+      : value((long long)i), file(f), line(l), col(c) {}
+};
+
+// A threadgroup array `T name[N]...` is a mtl_tg_array with the layout of the plain
+// array, whose operator[] checks every dimension (one compare-and-branch) so an
+// out-of-bounds index is an error naming the array instead of silently reading or
+// writing the neighbouring threadgroup allocation. Non-array threadgroup variables
+// stay plain objects. Site is the declaration's index in the worker's site table.
+template <class A, int Site, int Dim> struct mtl_tg_select { typedef A type; };
+template <class A, int Site, int Dim> struct mtl_tg_array;
+template <class T, size_t N, int Site, int Dim> struct mtl_tg_select<T[N], Site, Dim> {
+  typedef mtl_tg_array<T[N], Site, Dim> type;
+};
+
+template <class T, size_t N, int Site, int Dim> struct mtl_tg_array<T[N], Site, Dim> {
+  typedef typename mtl_tg_select<T, Site, Dim + 1>::type elem;
+  elem data[N];
+
+  METAL_FUNC elem& operator[](mtl_tg_index i) {
+    if (__builtin_expect((unsigned long long)i.value >= N, 0))
+      mtl_tg_out_of_bounds(Site, Dim, N, i.value, i.file, i.line, i.col);
+    return data[i.value];
+  }
+  METAL_FUNC const elem& operator[](mtl_tg_index i) const {
+    return const_cast<mtl_tg_array&>(*this)[i];
+  }
+  // Decays to a pointer wherever one is expected (`threadgroup T* p = name;`, a function
+  // parameter). A template, so clang does not offer the built-in `pointer[index]`, which
+  // would make `name[i]` ambiguous with the checked operator[].
+  template <class P, enable_if_t<__is_pointer(P) && __is_convertible_to(elem*, P), int> = 0>
+  METAL_FUNC operator P() const { return const_cast<elem*>(data); }
+  // Pointer arithmetic on the decayed array (`name + k`, `*name`); not bounds-checked.
+  template <class I> METAL_FUNC friend elem* operator+(mtl_tg_array& a, I k) { return a.data + k; }
+  template <class I> METAL_FUNC friend elem* operator+(I k, mtl_tg_array& a) { return a.data + k; }
+  template <class I> METAL_FUNC friend elem* operator-(mtl_tg_array& a, I k) { return a.data - k; }
+  METAL_FUNC elem& operator*() { return data[0]; }
+  METAL_FUNC elem* begin() { return data; }
+  METAL_FUNC elem* end() { return data + N; }
+};
 
 // Threadgroup memory declared at kernel scope becomes a reference into the group's arena.
-template <class A>
-METAL_FUNC A* mtl_threadgroup_var(int site, const char* name,
-                                  const char* file = __builtin_FILE(),
-                                  uint32_t line = __builtin_LINE()) {
-  return static_cast<A*>(mtl_tg_alloc(sizeof(A), alignof(A) < 16 ? 16 : alignof(A), site, name,
-                                      file, line));
+template <class A, int Site>
+METAL_FUNC typename mtl_tg_select<A, Site, 1>::type* mtl_threadgroup_var(
+    const char* name, const char* decl, const char* file = __builtin_FILE(),
+    uint32_t line = __builtin_LINE()) {
+  typedef typename mtl_tg_select<A, Site, 1>::type V;
+  static_assert(sizeof(V) == sizeof(A) && alignof(V) == alignof(A), "threadgroup array layout");
+  return static_cast<V*>(mtl_tg_alloc(sizeof(A), alignof(A) < 16 ? 16 : alignof(A), Site, name,
+                                      decl, file, line));
 }
 
 METAL_FUNC void threadgroup_barrier(mem_flags = mem_flags::mem_none,
