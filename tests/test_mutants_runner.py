@@ -84,6 +84,10 @@ def test_stillborn_killed_and_race(tmp_path: Path) -> None:
     assert result == {"stillborn": None, "fixtures": {"two": {"by": ["a_inv.unwritten"],
                                                                 "ran": True}}}
 
+    # `i < 4 + 1`: row 4 of the 16-float tile is read past its end, in every group.
+    result = _run(spec, fixtures, mutants["loop_bound_L8C22_end_plus"])
+    assert result["fixtures"]["two"] == {"by": ["bounds"], "ran": True}
+
     barrier = mutants["barrier_delete_L7C1"]
     assert barrier.race_check
     result = _run(spec, fixtures, barrier)

@@ -38,6 +38,7 @@ FAULT_NAMES = {
     "KernelTimeoutError": "timeout",
     "RaceDetectedError": "race",
     "BarrierDivergenceError": "barrier_divergence",
+    "ThreadgroupBoundsError": "bounds",
 }
 _METAL_BUILD_ERROR = "Unable to build metal library"
 _STILLBORN_CHARS = 400  # of the build error kept in the kill matrix
