@@ -117,3 +117,18 @@ out[t] = p[t] + float(sizeof(tile) / sizeof(float));
 
 def test_bounds_error_is_a_metal_cpu_error() -> None:
     assert issubclass(ThreadgroupBoundsError, MetalCpuError)
+
+
+def test_ping_pong_buffers_of_one_shape_select_with_a_conditional() -> None:
+    """Arrays of one shape share a type, so `flip ? a : b` still picks a buffer."""
+    source = """threadgroup float a[64], b[64];
+uint t = thread_position_in_threadgroup.x;
+a[t] = float(t);
+b[t] = -1.0f;
+threadgroup_barrier(mem_flags::mem_threadgroup);
+threadgroup float* dst = (t % 2 == 0) ? a : b;
+out[t] = dst[t];
+if (t == 63) { b[t + 1] = 0.0f; }
+"""
+    with pytest.raises(ThreadgroupBoundsError, match=r"array `b` at kernels/tg.metal:8:18:"):
+        _run(source)

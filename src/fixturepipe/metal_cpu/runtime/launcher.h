@@ -176,10 +176,16 @@ MTL_UNTRACED void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char
 // Called by mtl_tg_array::operator[] (metal_sync.h) on an index outside a dimension of
 // a threadgroup array; never inlined so the check stays a compare-and-branch.
 MTL_UNTRACED __attribute__((noinline, cold)) void mtl_tg_out_of_bounds(
-    int site, int dim, unsigned long long extent, long long index, const char* file,
+    const void* array, int dim, unsigned long long extent, long long index, const char* file,
     uint32_t line, uint32_t col) {
   mtl_worker* w = mtl_cur_worker;
-  const mtl_tg_site& s = w->sites[site];
+  // The declaration whose arena bytes hold the (sub)array: arrays carry no site.
+  long at = static_cast<const unsigned char*>(array) - w->arena;
+  mtl_tg_site unknown = {-1, 0, "?", "?", "?", 0};
+  const mtl_tg_site* found = &unknown;
+  for (const mtl_tg_site& c : w->sites)
+    if (c.offset >= 0 && c.offset <= at && at < c.offset + (long)c.bytes) found = &c;
+  const mtl_tg_site& s = *found;
   mtl_fail(3,
            "kernel %s: index %lld is out of bounds of threadgroup array `%s` at %s:%u:%u: "
            "dimension %d has extent %llu (valid indices 0..%llu); `threadgroup %s` is declared "

@@ -46,7 +46,7 @@ const mtl_simd_view& mtl_simd_snapshot();
 void* mtl_tg_alloc(size_t bytes, size_t align, int site, const char* name, const char* decl,
                    const char* file, uint32_t line);
 [[noreturn]] void mtl_fail(int code, const char* fmt, ...);
-[[noreturn]] void mtl_tg_out_of_bounds(int site, int dim, unsigned long long extent,
+[[noreturn]] void mtl_tg_out_of_bounds(const void* array, int dim, unsigned long long extent,
                                        long long index, const char* file, uint32_t line,
                                        uint32_t col);
 
@@ -67,20 +67,21 @@ struct mtl_tg_index {
 // array, whose operator[] checks every dimension (one compare-and-branch) so an
 // out-of-bounds index is an error naming the array instead of silently reading or
 // writing the neighbouring threadgroup allocation. Non-array threadgroup variables
-// stay plain objects. Site is the declaration's index in the worker's site table.
-template <class A, int Site, int Dim> struct mtl_tg_select { typedef A type; };
-template <class A, int Site, int Dim> struct mtl_tg_array;
-template <class T, size_t N, int Site, int Dim> struct mtl_tg_select<T[N], Site, Dim> {
-  typedef mtl_tg_array<T[N], Site, Dim> type;
+// stay plain objects. Dim counts from 1 (outermost). The error finds the declaration
+// from the address, so arrays of one shape have one type (`flip ? a : b` works).
+template <class A, int Dim> struct mtl_tg_select { typedef A type; };
+template <class A, int Dim> struct mtl_tg_array;
+template <class T, size_t N, int Dim> struct mtl_tg_select<T[N], Dim> {
+  typedef mtl_tg_array<T[N], Dim> type;
 };
 
-template <class T, size_t N, int Site, int Dim> struct mtl_tg_array<T[N], Site, Dim> {
-  typedef typename mtl_tg_select<T, Site, Dim + 1>::type elem;
+template <class T, size_t N, int Dim> struct mtl_tg_array<T[N], Dim> {
+  typedef typename mtl_tg_select<T, Dim + 1>::type elem;
   elem data[N];
 
   METAL_FUNC elem& operator[](mtl_tg_index i) {
     if (__builtin_expect((unsigned long long)i.value >= N, 0))
-      mtl_tg_out_of_bounds(Site, Dim, N, i.value, i.file, i.line, i.col);
+      mtl_tg_out_of_bounds(data, Dim, N, i.value, i.file, i.line, i.col);
     return data[i.value];
   }
   METAL_FUNC const elem& operator[](mtl_tg_index i) const {
@@ -102,10 +103,10 @@ template <class T, size_t N, int Site, int Dim> struct mtl_tg_array<T[N], Site, 
 
 // Threadgroup memory declared at kernel scope becomes a reference into the group's arena.
 template <class A, int Site>
-METAL_FUNC typename mtl_tg_select<A, Site, 1>::type* mtl_threadgroup_var(
+METAL_FUNC typename mtl_tg_select<A, 1>::type* mtl_threadgroup_var(
     const char* name, const char* decl, const char* file = __builtin_FILE(),
     uint32_t line = __builtin_LINE()) {
-  typedef typename mtl_tg_select<A, Site, 1>::type V;
+  typedef typename mtl_tg_select<A, 1>::type V;
   static_assert(sizeof(V) == sizeof(A) && alignof(V) == alignof(A), "threadgroup array layout");
   return static_cast<V*>(mtl_tg_alloc(sizeof(A), alignof(A) < 16 ? 16 : alignof(A), Site, name,
                                       decl, file, line));
