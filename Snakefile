@@ -34,6 +34,7 @@ LOGS = paths.LOG_DIR
 # Rule commands run `python` from the environment running Snakemake (the project's .venv),
 # whether or not it is activated.
 shell.prefix(f"set -euo pipefail; export PATH={shlex.quote(os.path.dirname(sys.executable))}:$PATH; ")
+NUMERIC_STACK = snakefile_support.numeric_stack()
 ENV = "config/conda-env.yaml"  # used only with --sdm conda; .venv otherwise
 
 
@@ -127,6 +128,9 @@ for kernel, spec in PLAN.specs.items():
             # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
             # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).generation_params(),
+            # A numpy upgrade (its RNG, its bundled LAPACK) regenerates, so verify's
+            # reproducibility check compares fresh bytes, not files from before it.
+            software=NUMERIC_STACK,
             job=snakefile_support.job(
                 f"inputs_{kernel}",
                 lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).generation_params()},
@@ -151,6 +155,7 @@ for kernel, spec in PLAN.specs.items():
             # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
             # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).reference_params(),
+            software=NUMERIC_STACK,
             job=snakefile_support.job(
                 f"reference_{kernel}",
                 lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).reference_params()},

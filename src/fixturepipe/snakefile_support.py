@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
+from importlib.metadata import version
 from typing import Any
 
 from snakemake.exceptions import WorkflowError
@@ -28,6 +29,18 @@ def cancel_rate_limiter_timers() -> None:
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):
             thread.cancel()
+
+
+def numeric_stack() -> dict[str, str]:
+    """The versions of what computes fixture bytes, as a tracked rule param.
+
+    Generated inputs and references depend on numpy (its RNG streams and the
+    LAPACK it bundles); Snakemake reruns a rule when a param changes, so an
+    upgrade regenerates ``artifacts/generated/`` and verify's reproducibility
+    check compares fresh bytes with the golden ones.  Read from package
+    metadata: importing numpy here would slow every Snakemake start.
+    """
+    return {"numpy": version("numpy")}
 
 
 def per_fixture(lookup: Callable[[str, str], Any], kernel: str) -> Callable[[Any], Any]:
