@@ -32,8 +32,12 @@ inputs_of = lambda k, f: list(PLAN.fixture_inputs(k, f).values())
 references_of = lambda k, f: list(PLAN.fixture_references(k, f).values())
 LOGS = paths.LOG_DIR
 # Rule commands run `python` from the environment running Snakemake (the project's .venv),
-# whether or not it is activated.
-shell.prefix(f"set -euo pipefail; export PATH={shlex.quote(os.path.dirname(sys.executable))}:$PATH; ")
+# whether or not it is activated. One OpenBLAS thread per job: jobs already run in
+# parallel, and OpenBLAS's thread pool start-up doubles numpy's import CPU (0.11 -> 0.05 s).
+shell.prefix(
+    "set -euo pipefail; export OPENBLAS_NUM_THREADS=${{OPENBLAS_NUM_THREADS:-1}}; "
+    f"export PATH={shlex.quote(os.path.dirname(sys.executable))}:$PATH; "
+)
 NUMERIC_STACK = snakefile_support.numeric_stack()
 ENV = "config/conda-env.yaml"  # used only with --sdm conda; .venv otherwise
 
