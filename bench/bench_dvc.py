@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from benchmarks_md import BENCHMARKS_MD, write_section
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
@@ -174,28 +175,6 @@ def render(rows: list[list[str]], startup: float, repeat: int, argv: list[str], 
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace (or append) this benchmark's section, leaving the others alone."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.strip() == f"## {SECTION}"), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        new = (
-            "".join(lines[:start])
-            + text
-            + ("\n" if end < len(lines) else "")
-            + "".join(lines[end:])
-        )
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(new)
-    os.replace(tmp, path)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
@@ -220,7 +199,7 @@ def main() -> int:
     text = render(rows, dvc_startup(args.repeat), args.repeat, sys.argv[1:], load)
     print(text)
     if not args.no_write:
-        write_section(REPO / "BENCHMARKS.md", text)
+        write_section(BENCHMARKS_MD, SECTION, text)
     return 0
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import mlx.core as mx
 import numpy as np
+from benchmarks_md import BENCHMARKS_MD, machine, write_section
 
 from fixturepipe.metal_cpu import metal_kernel
 from fixturepipe.metal_cpu.toolchain import zig_command
@@ -53,17 +53,6 @@ int main(int argc, char** argv) {
   return 0;
 }
 """
-
-
-def cpu_model() -> str:
-    """The CPU's marketing name (Linux), else platform.processor()."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def scalar_fma_rate() -> float:
@@ -173,8 +162,7 @@ def main() -> int:
         f"`chunk_tri_solve_invert` on B={b}, T={t}, H={h}, BT={bt}: {blocks} threadgroups of "
         f"{bt} threads ({blocks * bt} threads), through `fixturepipe.metal_cpu`.\n",
         "\n",
-        f"Machine: {cpu_model()}, {cores} cores, {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}, numpy {np.__version__}, mlx {mx.__version__}; "
+        f"Machine: {machine()}, numpy {np.__version__}, mlx {mx.__version__}; "
         f"load average before the run {load[0]:.2f} (other jobs share the cores).  \n",
         f"Command: `.venv/bin/python bench/bench_executor.py` (best of {args.repeat}).\n",
         "\n",
@@ -195,30 +183,8 @@ def main() -> int:
     report = "".join(text)
     print(report)
     if not args.no_write:
-        write_section(REPO / "BENCHMARKS.md", report)
+        write_section(BENCHMARKS_MD, SECTION, report)
     return 0
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace (or append) this benchmark's section, leaving the others alone."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.strip() == f"## {SECTION}"), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        new = (
-            "".join(lines[:start])
-            + text
-            + ("\n" if end < len(lines) else "")
-            + "".join(lines[end:])
-        )
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(new)
-    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -30,6 +29,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks_md import BENCHMARKS_MD, machine, write_section
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
@@ -58,35 +59,6 @@ def job_seconds(kernel_dir: Path) -> list[float]:
     """Wall seconds of every mutant job, from their provenance files."""
     return [json.loads(p.read_text())["seconds"]
             for p in (kernel_dir / "results").glob("*.provenance.json")]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace (or append) this benchmark's section, leaving the others alone."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.strip() == f"## {SECTION}"), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        new = "".join(lines[:start]) + text + ("\n" if end < len(lines) else "") + "".join(
-            lines[end:]
-        )
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(new)
-    os.replace(tmp, path)
 
 
 def main() -> int:
@@ -141,9 +113,8 @@ def main() -> int:
         f"## {SECTION}",
         "",
         f"`{KERNEL}` on the default fixture matrix (config/config.yaml), CPU executor.",
-        f"Machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
-        f"{platform.machine()}, Python {platform.python_version()}; 1-minute load average "
-        f"{load:.1f} at start (other work shares the cores).",
+        f"Machine: {machine()}; 1-minute load average {load:.1f} at start "
+        "(other work shares the cores).",
         f"Command: `.venv/bin/python bench/bench_mutants.py --jobs {args.jobs}`",
         "",
         "| measure | value |",
@@ -155,7 +126,7 @@ def main() -> int:
     ])
     print(text)
     if not args.no_write:
-        write_section(REPO / "BENCHMARKS.md", text)
+        write_section(BENCHMARKS_MD, SECTION, text)
     return 0
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -29,9 +28,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks_md import BENCHMARKS_MD, machine, write_section
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 METAL = "kernels/chunk_tri_solve_invert.metal"
+SECTION = "Pipeline"
 
 PLAIN = r'''
 import json, sys, time
@@ -144,22 +146,18 @@ def main() -> None:
         ("no-op `verify` (all up to date)", noop, None, "< 1.5 s"),
         ("`verify` after a one-line kernel edit", edit, plain_edit, "< 3 s"),
     ]
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
     fixtures = subprocess.run([sys.executable, "-c", (
         "import yaml;c=yaml.safe_load(open('config/config.yaml'));"
         "print(', '.join(f['name'] for f in c['fixtures']))")], cwd=root, capture_output=True,
         text=True).stdout.strip()
     lines = [
-        "## Pipeline",
+        f"## {SECTION}",
         "",
         f"Default fixture matrix ({fixtures}) through `snakemake -j4 verify`, beside one plain "
         "Python process doing the same work (generate, float32 reference + float64 oracle, "
         "kernel through the same backend, compare, write the same arrays).",
         "",
-        f"Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}; load average {load_before[0]:.1f} before, "
+        f"Machine: {machine()}; load average {load_before[0]:.1f} before, "
         f"{load_after[0]:.1f} after (the machine is shared with other jobs, so the best of "
         "the repeats is the figure judged against the target; medians beside it).  ",
         f"Command: `.venv/bin/python bench/bench_pipeline.py --repeat {args.repeat}` "
@@ -188,19 +186,8 @@ def main() -> None:
     section = "\n".join(lines) + "\n"
     print(section)
     if not args.no_write:
-        write_section(REPO / "BENCHMARKS.md", section)
+        write_section(BENCHMARKS_MD, SECTION, section)
     shutil.rmtree(work, ignore_errors=True)
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) the '## Pipeline' section, leaving other sections alone."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Pipeline\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
 
 
 if __name__ == "__main__":
