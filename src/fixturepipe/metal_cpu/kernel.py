@@ -102,7 +102,15 @@ class LaunchStats:
 
 
 class MetalKernel:
-    """A Metal kernel body runnable on the CPU; call it like MLX's custom kernel."""
+    """A Metal kernel body runnable on the CPU; call it like MLX's custom kernel.
+
+    Constructed with mx.fast.metal_kernel's arguments (`metal_kernel` is this class).
+    Extra keyword-only arguments: `source_path`/`header_path` name the files in
+    compile errors (default `<name>.metal`); `race_check` traces every load and store
+    and raises RaceDetectedError on accesses no barrier orders; `timeout` (seconds)
+    bounds a launch; `workers` is the number of OS threads running threadgroups
+    (default: FIXTUREPIPE_METAL_CPU_THREADS or os.cpu_count()).
+    """
 
     def __init__(
         self,
@@ -330,45 +338,9 @@ class MetalKernel:
         return regions, outputs
 
 
-def metal_kernel(
-    name: str,
-    input_names: Sequence[str],
-    output_names: Sequence[str],
-    source: str,
-    header: str = "",
-    ensure_row_contiguous: bool = True,
-    atomic_outputs: bool = False,
-    compile_options: dict | None = None,
-    *,
-    source_path: str | None = None,
-    header_path: str | None = None,
-    race_check: bool = False,
-    timeout: float = 60.0,
-    workers: int | None = None,
-) -> MetalKernel:
-    """mx.fast.metal_kernel's factory for the CPU executor.
-
-    Extra keyword-only arguments: `source_path`/`header_path` name the files in
-    compile errors (default `<name>.metal`); `race_check` traces every load and store
-    and raises RaceDetectedError on accesses no barrier orders; `timeout` (seconds)
-    bounds a launch; `workers` is the number of OS threads running threadgroups
-    (default: FIXTUREPIPE_METAL_CPU_THREADS or os.cpu_count()).
-    """
-    return MetalKernel(
-        name,
-        input_names,
-        output_names,
-        source,
-        header,
-        ensure_row_contiguous,
-        atomic_outputs,
-        compile_options,
-        source_path=source_path,
-        header_path=header_path,
-        race_check=race_check,
-        timeout=timeout,
-        workers=workers,
-    )
+# mx.fast.metal_kernel is a factory whose result is called; the class is both here, so
+# the signature lives in one place (MetalKernel.__init__).
+metal_kernel = MetalKernel
 
 
 def generated_signature(
