@@ -27,7 +27,8 @@ class Row:
     end_sequence: bool
 
 
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+def _leb128(data: bytes, pos: int, signed: bool = False) -> tuple[int, int]:
+    """The LEB128 number at `pos` (DWARF 4 section 7.6) and the position after it."""
     result = shift = 0
     while True:
         byte = data[pos]
@@ -35,18 +36,7 @@ def _uleb(data: bytes, pos: int) -> tuple[int, int]:
         result |= (byte & 0x7F) << shift
         shift += 7
         if byte < 0x80:
-            return result, pos
-
-
-def _sleb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            if byte & 0x40:
+            if signed and byte & 0x40:
                 result -= 1 << shift
             return result, pos
 
@@ -104,9 +94,9 @@ def _program(data: bytes, pos: int, rows: list[Row]) -> int:
     files = [""]
     while data[p]:
         f, p = _cstring(data, p)
-        d, p = _uleb(data, p)
-        _, p = _uleb(data, p)
-        _, p = _uleb(data, p)
+        d, p = _leb128(data, p)
+        _, p = _leb128(data, p)
+        _, p = _leb128(data, p)
         files.append(f if os.path.isabs(f) or not dirs[d] else f"{dirs[d]}/{f}")
     p = pos + 10 + header_length
 
@@ -128,7 +118,7 @@ def _program(data: bytes, pos: int, rows: list[Row]) -> int:
             st["line"] += line_base + adj % line_range
             emit()
         elif op == 0:
-            length, p = _uleb(data, p)
+            length, p = _leb128(data, p)
             sub = data[p]
             if sub == 1:
                 emit(True)
@@ -141,15 +131,15 @@ def _program(data: bytes, pos: int, rows: list[Row]) -> int:
         elif op == 1:
             emit()
         elif op == 2:
-            adv, p = _uleb(data, p)
+            adv, p = _leb128(data, p)
             st["address"] += adv * min_inst
         elif op == 3:
-            adv, p = _sleb(data, p)
+            adv, p = _leb128(data, p, signed=True)
             st["line"] += adv
         elif op == 4:
-            st["file"], p = _uleb(data, p)
+            st["file"], p = _leb128(data, p)
         elif op == 5:
-            st["column"], p = _uleb(data, p)
+            st["column"], p = _leb128(data, p)
         elif op == 6:
             st["is_stmt"] = not st["is_stmt"]
         elif op in (7, 10, 11):
@@ -160,10 +150,10 @@ def _program(data: bytes, pos: int, rows: list[Row]) -> int:
             st["address"] += struct.unpack_from("<H", data, p)[0]
             p += 2
         elif op == 12:
-            _, p = _uleb(data, p)
+            _, p = _leb128(data, p)
         else:
             for _ in range(lengths[op - 1]):
-                _, p = _uleb(data, p)
+                _, p = _leb128(data, p)
     return end
 
 
