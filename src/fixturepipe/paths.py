@@ -7,6 +7,8 @@ they can go into checksum files and stay machine-independent.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fixturepipe.spec import KernelSpec
 
 ARTIFACTS = "artifacts"
@@ -64,3 +66,12 @@ def fixture_files(spec: KernelSpec) -> list[str]:
         + [reference_file(spec, t.name) for t in spec.outputs]
         + [meta_file(spec)]
     )
+
+
+def relative(path: Path, root: Path) -> str:
+    """``path`` as a POSIX path relative to ``root`` (resolved), so it can be a Snakemake
+    input or go into a checksum file; a path outside ``root`` stays as it is."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

@@ -141,13 +141,7 @@ class Plan:
                 if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
             )
         script = self.root / "scripts" / f"{rule}.py"  # shell: rules do not track it themselves
-        return [self._rel(p) for p in [*files, script] if p.exists()]
-
-    def _rel(self, path: Path) -> str:
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+        return [paths.relative(p, self.root) for p in [*files, script] if p.exists()]
 
 
 def build(config: Mapping[str, Any], root: str | Path, configfiles: Sequence[str] = ()) -> Plan:

@@ -133,19 +133,12 @@ def code_inputs(plan: Any, root: str | Path, script: str) -> list[str]:
     (`shell:` rules do not track their script themselves)."""
     root = Path(root).resolve()
     package = Path(fixturepipe.__file__).parent / "mutation"
-    mine = {_relative(package / name, root) for name in _MODULES}
-    mine.add(_relative(root / "scripts" / script, root))
+    mine = {paths.relative(package / name, root) for name in _MODULES}
+    mine.add(paths.relative(root / "scripts" / script, root))
     if script == "mutant_run.py":
         mine |= {p for p in plan.code("kernel") + plan.code("compare")
                  if not p.startswith("scripts/")}
     return sorted(mine)
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def fixture_files(plan: Any, kernel: str) -> list[str]:
