@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pipeline_project import fixture, make_project, snakemake
@@ -58,16 +59,23 @@ if sys.platform != "darwin":
     )
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_semantic_check_fails_before_any_job(tmp_path: Path, case: str) -> None:
-    fixtures, config, expected = CASES[case]
-    make_project(tmp_path, fixtures, **config)
-    proc = snakemake(tmp_path, "-n", "-j1", "verify")
+def assert_rejected_before_any_job(
+    root: Path, fixtures: list[dict[str, Any]], config: dict[str, Any], expected: list[str]
+) -> None:
+    """``snakemake -n verify`` on a project with this config fails naming every fragment
+    of ``expected``, and plans no job."""
+    make_project(root, fixtures, **config)
+    proc = snakemake(root, "-n", "-j1", "verify")
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output
     for fragment in expected:
         assert fragment in output, f"{fragment!r} missing from:\n{output}"
     assert "Job stats" not in output, "jobs were planned despite a bad config"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_semantic_check_fails_before_any_job(tmp_path: Path, case: str) -> None:
+    assert_rejected_before_any_job(tmp_path, *CASES[case])
     assert not (tmp_path / "artifacts").exists()
 
 
@@ -85,14 +93,7 @@ SCHEMA_CASES = {
 
 @pytest.mark.parametrize("case", sorted(SCHEMA_CASES))
 def test_schema_rejects_before_any_job(tmp_path: Path, case: str) -> None:
-    fixtures, config, expected = SCHEMA_CASES[case]
-    make_project(tmp_path, fixtures, **config)
-    proc = snakemake(tmp_path, "-n", "-j1", "verify")
-    output = proc.stdout + proc.stderr
-    assert proc.returncode != 0, output
-    for fragment in expected:
-        assert fragment in output, f"{fragment!r} missing from:\n{output}"
-    assert "Job stats" not in output
+    assert_rejected_before_any_job(tmp_path, *SCHEMA_CASES[case])
 
 
 def test_all_problems_reported_at_once(tmp_path: Path) -> None:
