@@ -32,6 +32,7 @@ RUNTIME_FILES = (
     "metal_types.h",
     "metal_math.h",
     "metal_sync.h",
+    "metal_simdgroup_matrix.h",
     "mlx_preamble.h",
     "metal_runtime.h",
     "launcher.h",

@@ -47,7 +47,6 @@ _UNSUPPORTED = re.compile(
     (?P<texture>texture(?:1d|2d|3d|cube)(?:_ms)?(?:_array)?|texture_buffer
        |depth(?:2d|cube)(?:_ms)?(?:_array)?|sampler)
   | (?P<imageblock>imageblock\w*|threadgroup_imageblock|imageblock_data)
-  | (?P<simdgroup_matrix>simdgroup_(?:matrix|float8x8|half8x8|bfloat8x8|load|store|multiply\w*))
   | (?P<stage_in>stage_in)
   | (?P<raytracing>raytracing|intersector|acceleration_structure|intersection_function_table
        |visible_function_table|primitive_acceleration_structure)
@@ -108,7 +107,18 @@ SIMD_FUNCTIONS = frozenset(
         "quad_any",
     ]
 )
-SYNC_FUNCTIONS = SIMD_FUNCTIONS | {"threadgroup_barrier", "simdgroup_barrier"}
+# Collective calls of every lane of a simdgroup (runtime/metal_simdgroup_matrix.h).
+SIMDGROUP_MATRIX_FUNCTIONS = frozenset(
+    [
+        "simdgroup_load",
+        "simdgroup_store",
+        "simdgroup_multiply",
+        "simdgroup_multiply_accumulate",
+    ]
+)
+SYNC_FUNCTIONS = (
+    SIMD_FUNCTIONS | SIMDGROUP_MATRIX_FUNCTIONS | {"threadgroup_barrier", "simdgroup_barrier"}
+)
 
 
 @dataclass

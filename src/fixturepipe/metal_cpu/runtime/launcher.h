@@ -361,6 +361,8 @@ MTL_UNTRACED static bool mtl_release_simd(mtl_worker* w) {
       w->views[s].mask = mask;
       any = true;
       ++w->simd_epoch[s];
+    } else if (mtl_release_simd_matrix(w, s, s * MTL_SIMD_WIDTH, end, MTL_KERNEL_NAME)) {
+      any = true;  // simdgroup matrix calls (metal_simdgroup_matrix.h) release all lanes or fail
     }
   }
   return any;

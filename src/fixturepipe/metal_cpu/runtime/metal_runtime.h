@@ -5,6 +5,7 @@
 #include "metal_types.h"
 #include "metal_math.h"
 #include "metal_sync.h"
+#include "metal_simdgroup_matrix.h"
 #include "mlx_preamble.h"
 
 using namespace metal;
