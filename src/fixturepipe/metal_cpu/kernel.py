@@ -19,7 +19,7 @@ import numpy as np
 
 from . import executor
 from .errors import LaunchError, UnsupportedMetalError
-from .signature import InputInfo, TemplateArg, generate
+from .signature import GeneratedKernel, InputInfo, TemplateArg, generate
 from .toolchain import CompiledKernel, compile_kernel
 from .translate import TranslatedText, translate
 from .unit import build_unit
@@ -172,6 +172,17 @@ class MetalKernel:
         arrays = [_as_array(x) for x in inputs]
         return self._generate(arrays, output_dtypes, template or []).text
 
+    def _unit(self, gen: GeneratedKernel) -> str:
+        """The translation unit of one instantiation, in this kernel's math mode."""
+        return build_unit(
+            gen,
+            self._header,
+            self._body,
+            self.source_path,
+            self.header_path,
+            self.compile_options.get("math_mode", "safe"),
+        )
+
     def _generate(self, arrays, output_dtypes, template):
         infos = [InputInfo(a.dtype, a.ndim, a.size) for a in arrays]
         return generate(
@@ -194,8 +205,7 @@ class MetalKernel:
     ) -> CompiledKernel:
         """The binary for these argument types (from the cache when possible)."""
         gen = self._generate([_as_array(x) for x in inputs], output_dtypes, template or [])
-        tu = build_unit(gen, self._header, self._body, self.source_path, self.header_path)
-        return compile_kernel(tu, gen.name, race_check=self.race_check)
+        return compile_kernel(self._unit(gen), gen.name, race_check=self.race_check)
 
     def __call__(
         self,
@@ -240,8 +250,7 @@ class MetalKernel:
         gen = self._generate(arrays, output_dtypes, template)
         if verbose:
             print(f"Generated source code for `{self.name}`:\n```\n{gen.text}\n```", flush=True)
-        tu = build_unit(gen, self._header, self._body, self.source_path, self.header_path)
-        compiled = compile_kernel(tu, gen.name, race_check=self.race_check)
+        compiled = compile_kernel(self._unit(gen), gen.name, race_check=self.race_check)
 
         regions, outputs = self._regions(
             gen.params, arrays, output_shapes, output_dtypes, init_value

@@ -37,9 +37,17 @@ def build_unit(
     body: TranslatedText,
     source_path: str,
     header_path: str,
+    math_mode: str = "safe",
 ) -> str:
-    """The complete C++ source for `gen`, with `body` (and `header`) translated."""
-    parts = ['#include "metal_runtime.h"\n']
+    """The complete C++ source for `gen`, with `body` (and `header`) translated.
+
+    math_mode "fast" defines __FAST_MATH__ before anything else, as the Metal compiler
+    does for MLX's fast mode, so the kernel's own `#ifdef __FAST_MATH__` branches and the
+    runtime's choice of fast math functions follow it; "relaxed" and "safe" compile the
+    same code (the executor never reassociates; see docs/metal_cpu.md).
+    """
+    parts = ["#define __FAST_MATH__ 1\n"] if math_mode == "fast" else []
+    parts.append('#include "metal_runtime.h"\n')
     if header is not None and header.text:
         parts += [f"#line 1 {_quote(header_path)}\n", header.text, "\n"]
     parts += [

@@ -1,7 +1,11 @@
 // metal:: math on scalars and vectors. float uses libm (correctly rounded for
 // sqrt, within ~1 ulp for transcendentals); half and bfloat compute in float and
-// round once. metal::fast:: and metal::precise:: name the same IEEE functions:
-// this executor never trades accuracy for speed (see docs/metal_cpu.md).
+// round once. metal::precise:: is libm; metal::fast:: differs for exp, exp10, log,
+// log10, pow and powr, which it computes the way GPUs' fast variants do, through
+// exp2/log2 of a scaled argument (deterministic: IEEE operations and libm, never
+// host-dependent reassociation). Unqualified metal:: functions are the precise ones,
+// or the fast ones when the kernel is compiled with math_mode="fast" (__FAST_MATH__
+// defined, as the Metal compiler does; see docs/metal_cpu.md).
 #pragma once
 #include "metal_types.h"
 
@@ -21,7 +25,19 @@ METAL_FUNC float tanpi1(float x) { return tanf(x * M_PI_F); }
 METAL_FUNC float saturate1(float x) { return fminf(fmaxf(x, 0.0f), 1.0f); }
 METAL_FUNC float powr1(float x, float y) { return powf(x, y); }
 METAL_FUNC float step1(float e, float x) { return x < e ? 0.0f : 1.0f; }
+// The fast variants: one exp2f/log2f of a float-scaled argument.
+METAL_FUNC float fast_exp1(float x) { return exp2f(x * M_LOG2E_F); }
+METAL_FUNC float fast_exp10_1(float x) { return exp2f(x * 3.32192809488736234787f); }
+METAL_FUNC float fast_log1(float x) { return log2f(x) * M_LN2_F; }
+METAL_FUNC float fast_log10_1(float x) { return log2f(x) * 0.301029995663981195214f; }
+METAL_FUNC float fast_pow1(float x, float y) { return exp2f(y * log2f(x)); }
 }  // namespace detail
+
+#ifdef __FAST_MATH__
+#define MTL_FAST_OR_PRECISE(FAST, PRECISE) FAST
+#else
+#define MTL_FAST_OR_PRECISE(FAST, PRECISE) PRECISE
+#endif
 
 // Applies a float function lane-wise, converting from and back to T's element.
 #define MTL_UNARY(NAME, F)                                                      \
@@ -36,12 +52,12 @@ METAL_FUNC float step1(float e, float x) { return x < e ? 0.0f : 1.0f; }
       return (E)F((float)x);                                                   \
     }                                                                          \
   }
-MTL_UNARY(exp, expf)
+MTL_UNARY(exp, MTL_FAST_OR_PRECISE(detail::fast_exp1, expf))
 MTL_UNARY(exp2, exp2f)
-MTL_UNARY(exp10, detail::exp10_1)
-MTL_UNARY(log, logf)
+MTL_UNARY(exp10, MTL_FAST_OR_PRECISE(detail::fast_exp10_1, detail::exp10_1))
+MTL_UNARY(log, MTL_FAST_OR_PRECISE(detail::fast_log1, logf))
 MTL_UNARY(log2, log2f)
-MTL_UNARY(log10, log10f)
+MTL_UNARY(log10, MTL_FAST_OR_PRECISE(detail::fast_log10_1, log10f))
 MTL_UNARY(log1p, log1pf)
 MTL_UNARY(expm1, expm1f)
 MTL_UNARY(sqrt, sqrtf)
@@ -73,7 +89,6 @@ MTL_UNARY(fabs, fabsf)
 MTL_UNARY(fract, detail::fract1)
 MTL_UNARY(sign, detail::sign1)
 MTL_UNARY(saturate, detail::saturate1)
-#undef MTL_UNARY
 
 // sqrt of a half computed as float then rounded is correctly rounded (double rounding
 // is innocuous for sqrt and + - * / from 11 to 24 bits), which is what the GPU gives.
@@ -90,8 +105,8 @@ MTL_UNARY(saturate, detail::saturate1)
       return (E)F((float)x, (float)y);                                           \
     }                                                                            \
   }
-MTL_BINARY(pow, powf)
-MTL_BINARY(powr, detail::powr1)
+MTL_BINARY(pow, MTL_FAST_OR_PRECISE(detail::fast_pow1, powf))
+MTL_BINARY(powr, MTL_FAST_OR_PRECISE(detail::fast_pow1, detail::powr1))
 MTL_BINARY(atan2, atan2f)
 MTL_BINARY(fmod, fmodf)
 MTL_BINARY(fmin, fminf)
@@ -100,7 +115,6 @@ MTL_BINARY(copysign, copysignf)
 MTL_BINARY(fdim, fdimf)
 MTL_BINARY(step, detail::step1)
 MTL_BINARY(nextafter, nextafterf)
-#undef MTL_BINARY
 
 template <class T, enable_if_t<is_float_like<T>, int> = 0>
 METAL_FUNC decay_t<T> ldexp(T x, int e) { return (decay_t<T>)ldexpf((float)x, e); }
@@ -270,8 +284,28 @@ template <class T> METAL_FUNC decay_t<T> reverse_bits(T x) {
   return r;
 }
 
-// fast:: and precise:: resolve to the same IEEE functions.
-namespace fast { using namespace ::metal; }
-namespace precise { using namespace ::metal; }
+// metal::fast:: and metal::precise:: name their variant whatever the math mode; every
+// other function is the metal:: one.
+namespace fast {
+MTL_UNARY(exp, detail::fast_exp1)
+MTL_UNARY(exp10, detail::fast_exp10_1)
+MTL_UNARY(log, detail::fast_log1)
+MTL_UNARY(log10, detail::fast_log10_1)
+MTL_BINARY(pow, detail::fast_pow1)
+MTL_BINARY(powr, detail::fast_pow1)
+using namespace ::metal;
+}  // namespace fast
+namespace precise {
+MTL_UNARY(exp, expf)
+MTL_UNARY(exp10, detail::exp10_1)
+MTL_UNARY(log, logf)
+MTL_UNARY(log10, log10f)
+MTL_BINARY(pow, powf)
+MTL_BINARY(powr, detail::powr1)
+using namespace ::metal;
+}  // namespace precise
+#undef MTL_UNARY
+#undef MTL_BINARY
+#undef MTL_FAST_OR_PRECISE
 
 }  // namespace metal
