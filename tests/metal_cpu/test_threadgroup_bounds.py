@@ -132,3 +132,27 @@ if (t == 63) { b[t + 1] = 0.0f; }
 """
     with pytest.raises(ThreadgroupBoundsError, match=r"array `b` at kernels/tg.metal:8:18:"):
         _run(source)
+
+
+@pytest.mark.parametrize("dims", ["[2 / BT]", "[4][2 / BT]"])
+def test_zero_length_threadgroup_array_is_an_error(dims: str) -> None:
+    """`buf[2 / BT]` with BT = 4 has no element: without the check buf[0] wrote `guard`."""
+    source = f"""threadgroup float buf{dims};
+threadgroup float guard[64];
+uint t = thread_position_in_threadgroup.x;
+guard[t] = 1.0f;
+threadgroup_barrier(mem_flags::mem_threadgroup);
+if (t == 0) *(&guard[0] - 1) = 5.0f;
+out[t] = guard[t];
+"""
+    kernel = metal_kernel("tg_zero", ["inp"], ["out"], source, source_path="kernels/z.metal")
+    with pytest.raises(ThreadgroupBoundsError) as info:
+        kernel(inputs=[mx.zeros((64,))], template=[("BT", 4)], grid=(64, 1, 1),
+               threadgroup=(64, 1, 1), output_shapes=[(64,)], output_dtypes=[mx.float32])
+    msg = str(info.value)
+    assert "threadgroup array `buf` has zero elements" in msg
+    assert "declared at kernels/z.metal:1" in msg and "out of bounds" in msg
+    # The same source with a non-empty array runs.
+    (out,) = kernel(inputs=[mx.zeros((64,))], template=[("BT", 1)], grid=(64, 1, 1),
+                    threadgroup=(64, 1, 1), output_shapes=[(64,)], output_dtypes=[mx.float32])
+    assert (np.asarray(out) == 1.0).all()

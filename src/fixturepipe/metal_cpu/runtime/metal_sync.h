@@ -108,6 +108,13 @@ METAL_FUNC typename mtl_tg_select<A, 1>::type* mtl_threadgroup_var(
     uint32_t line = __builtin_LINE()) {
   typedef typename mtl_tg_select<A, 1>::type V;
   static_assert(sizeof(V) == sizeof(A) && alignof(V) == alignof(A), "threadgroup array layout");
+  // A dimension of extent 0 (`buf[2 / BT]` with BT > 2; C++ zero-length arrays are a
+  // compiler extension) has no valid index, and the wrapper cannot even be formed.
+  if constexpr (sizeof(A) == 0)
+    mtl_fail(3, "threadgroup array `%s` has zero elements with this launch's template "
+                "arguments: `threadgroup %s` is declared at %s:%u, and every access to it "
+                "would be out of bounds (on a GPU it reads and writes the neighbouring "
+                "threadgroup memory)", name, decl, file, line);
   return static_cast<V*>(mtl_tg_alloc(sizeof(A), alignof(A) < 16 ? 16 : alignof(A), Site, name,
                                       decl, file, line));
 }
