@@ -25,7 +25,7 @@ import numpy as np
 from benchmarks_md import BENCHMARKS_MD, machine, write_section
 
 from fixturepipe.metal_cpu import metal_kernel
-from fixturepipe.metal_cpu.toolchain import zig_command
+from fixturepipe.metal_cpu.toolchain import zig_command, zig_env
 
 REPO = Path(__file__).resolve().parents[1]
 KERNEL = REPO / "kernels" / "chunk_tri_solve_invert.metal"
@@ -72,6 +72,7 @@ def scalar_fma_rate() -> float:
                 "-lm",
             ],
             check=True,
+            env=zig_env(),
         )
         rates = []
         for _ in range(3):

@@ -41,6 +41,7 @@ def main(smk):
     atomic.write_json(smk.output.run, status)
     atomic.write_json(smk.output.provenance, provenance.record(
         rule=smk.rule, fixture=fixture.key, backend=backend.name, device=backend.device,
+        **backend.provenance,
         kernel_source_sha256={str(p.name): sha256_file(p) for p in spec.code_files()},
         launch=spec.launch_for(fixture.sizes), race_check=fixture.race_check,
         seconds=round(time.perf_counter() - started, 3),

@@ -49,6 +49,12 @@ def test_verify_passes_reports_and_is_a_noop_when_up_to_date(tmp_path: Path) -> 
     report = json.loads((project / "artifacts/verify/report.json").read_text())
     assert report["passed"] and [r["fixture"] for r in report["fixtures"]] == ["one", "two"]
     assert "# Verify report: PASS" in (project / "artifacts/verify/report.md").read_text()
+    # Run provenance names the executor's fixed code-generation target, never the host CPU.
+    run_prov = json.loads(
+        (project / f"artifacts/runs/cpu/{KERNEL}/one/run.provenance.json").read_text()
+    )
+    assert run_prov["executor"]["target"] in ("x86_64-linux-gnu", "aarch64-linux-gnu")
+    assert run_prov["executor"]["cpu"] in ("x86_64_v2", "generic")
 
     sums = (project / "artifacts/SHA256SUMS").read_text().splitlines()
     paths = [line.split("  ", 1)[1] for line in sums]

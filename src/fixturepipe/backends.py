@@ -14,8 +14,8 @@ has a Metal back-end only on macOS.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 NAMES = ("auto", "metal", "cpu")
@@ -59,6 +59,7 @@ class Backend:
     name: str
     metal_kernel: Callable[..., Callable[..., Any]]
     device: str
+    provenance: Mapping[str, Any] = field(default_factory=dict)  # what built / ran kernels
 
     def build(
         self,
@@ -99,5 +100,9 @@ def resolve(name: str) -> Backend:
     import platform
 
     from fixturepipe import metal_cpu
+    from fixturepipe.metal_cpu import toolchain
 
-    return Backend("cpu", metal_cpu.metal_kernel, f"cpu:{platform.machine()}")
+    return Backend(
+        "cpu", metal_cpu.metal_kernel, f"cpu:{platform.machine()}",
+        {"executor": toolchain.host_target().describe()},
+    )

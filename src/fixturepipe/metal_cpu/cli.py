@@ -2,10 +2,13 @@
 
     metal-cpu signature kernels/k.metal --input a_strict:float32:4x64x1x64 --output a_inv:float32
     metal-cpu check kernels/k.metal --input ... --output ... [--template T=float32]
+        [--target aarch64-macos]
 
 `signature` prints the source MLX would generate (what verbose=True shows);
-`check` also translates and compiles it for the CPU executor and prints errors as
-`file:line:col: error: ...`, exiting 1 on failure. Exit status 2: bad arguments.
+`check` also translates, compiles and links it for the CPU executor and prints
+errors as `file:line:col: error: ...`, exiting 1 on failure; with `--target` it
+builds for another platform (x86_64-linux-gnu, aarch64-linux-gnu, x86_64-macos,
+aarch64-macos) and says what it produced. Exit status 2: bad arguments.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import mlx.core as mx
 
 from .errors import MetalCpuError
 from .kernel import metal_kernel
+from .toolchain import Target, host_target, target_named
 
 _DTYPES = {
     name: getattr(mx, name)
@@ -72,6 +76,28 @@ def _template(spec: str) -> tuple[str, object]:
     return name, _dtype(value)
 
 
+def _target(name: str) -> Target:
+    try:
+        return target_named(name)
+    except MetalCpuError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _binary_kind(path: Path) -> str:
+    """What a linked binary is, from its header: enough to tell ELF from Mach-O and the CPU."""
+    head = path.read_bytes()[:20]
+    if head[:4] == b"\x7fELF":
+        machine = int.from_bytes(head[18:20], "little")
+        cpu = {62: "x86-64", 183: "aarch64"}.get(machine, f"machine {machine}")
+        return f"ELF 64-bit executable, {cpu}"
+    if head[:4] == b"\xcf\xfa\xed\xfe":
+        cputype = int.from_bytes(head[4:8], "little")
+        return "Mach-O 64-bit executable, " + {0x01000007: "x86_64", 0x0100000C: "arm64"}.get(
+            cputype, f"cputype {cputype:#x}"
+        )
+    return "unrecognised binary"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="metal-cpu", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -108,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
             help="template argument: dtype, int or true/false",
         )
         s.add_argument("--atomic-outputs", action="store_true")
+        if cmd == "check":
+            s.add_argument(
+                "--target",
+                type=_target,
+                help="build for this platform instead of this machine, e.g. aarch64-macos",
+            )
     return p
 
 
@@ -134,12 +166,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "signature":
             print(kernel.generated_source(inputs, dtypes, args.template), end="")
             return 0
-        compiled = kernel.compile(inputs, dtypes, args.template)
+        target = args.target or host_target()
+        compiled = kernel.compile(inputs, dtypes, args.template, target=target)
     except MetalCpuError as e:
         print(e, file=sys.stderr)
         return 1
     how = "cached" if compiled.cached else f"compiled in {compiled.compile_seconds:.2f} s"
-    print(f"{args.source}: ok ({how}: {compiled.path})")
+    print(
+        f"{args.source}: ok for {target.triple} (cpu {target.cpu}): "
+        f"{_binary_kind(compiled.path)} ({how}: {compiled.path})"
+    )
     return 0
 
 

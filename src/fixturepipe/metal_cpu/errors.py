@@ -42,3 +42,8 @@ class ThreadgroupBoundsError(MetalCpuError):
 
 class KernelCrashError(MetalCpuError):
     """The kernel process died on a signal (out-of-bounds access, stack overflow, ...)."""
+
+
+class CompileTimeoutError(MetalCompileError):
+    """Compiling took longer than the compile timeout (or another process's compile of the
+    same kernel did, while this one waited for its lock)."""

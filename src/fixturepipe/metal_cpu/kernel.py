@@ -20,7 +20,7 @@ import numpy as np
 from . import executor
 from .errors import LaunchError, UnsupportedMetalError
 from .signature import GeneratedKernel, InputInfo, TemplateArg, generate
-from .toolchain import CompiledKernel, compile_kernel
+from .toolchain import CompiledKernel, Target, compile_kernel
 from .translate import TranslatedText, translate
 from .unit import build_unit
 
@@ -202,10 +202,14 @@ class MetalKernel:
         inputs: Sequence[object],
         output_dtypes: Sequence[mx.Dtype],
         template: Sequence[TemplateArg] | None = None,
+        target: Target | None = None,
     ) -> CompiledKernel:
-        """The binary for these argument types (from the cache when possible)."""
+        """The binary for these argument types (from the cache when possible), for
+        `target` (default: this machine; another target's binary is only built, not run)."""
         gen = self._generate([_as_array(x) for x in inputs], output_dtypes, template or [])
-        return compile_kernel(self._unit(gen), gen.name, race_check=self.race_check)
+        return compile_kernel(
+            self._unit(gen), gen.name, race_check=self.race_check, target=target
+        )
 
     def __call__(
         self,

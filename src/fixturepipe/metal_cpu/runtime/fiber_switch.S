@@ -4,11 +4,27 @@
 // nanoseconds, where ucontext's swapcontext makes a signal-mask syscall.
 // mtl_fiber_start is the first "return address" of a new fiber: it calls
 // entry(arg) with entry and arg left in callee-saved registers by mtl_fiber_prepare.
+// One source for ELF (Linux) and Mach-O (macOS): Mach-O prefixes C symbols with an
+// underscore and has no .type/.size directives or GNU-stack note.
+#if defined(__APPLE__)
+#define SYM(name) _##name
+#define TYPE(name)
+#define END(name)
+#else
+#define SYM(name) name
+#if defined(__x86_64__)
+#define TYPE(name) .type name,@function
+#else
+#define TYPE(name) .type name,%function
+#endif
+#define END(name) .size name,.-name
+#endif
 #if defined(__x86_64__)
     .text
-    .globl mtl_fiber_switch
-    .type mtl_fiber_switch,@function
-mtl_fiber_switch:
+    .globl SYM(mtl_fiber_switch)
+    TYPE(mtl_fiber_switch)
+    .p2align 4
+SYM(mtl_fiber_switch):
     pushq %rbp
     pushq %rbx
     pushq %r12
@@ -30,20 +46,22 @@ mtl_fiber_switch:
     popq %rbx
     popq %rbp
     ret
-    .size mtl_fiber_switch,.-mtl_fiber_switch
+END(mtl_fiber_switch)
 
-    .globl mtl_fiber_start
-    .type mtl_fiber_start,@function
-mtl_fiber_start:
+    .globl SYM(mtl_fiber_start)
+    TYPE(mtl_fiber_start)
+    .p2align 4
+SYM(mtl_fiber_start):
     movq %r12, %rdi
     callq *%r13
     ud2
-    .size mtl_fiber_start,.-mtl_fiber_start
+END(mtl_fiber_start)
 #elif defined(__aarch64__)
     .text
-    .globl mtl_fiber_switch
-    .type mtl_fiber_switch,%function
-mtl_fiber_switch:
+    .globl SYM(mtl_fiber_switch)
+    TYPE(mtl_fiber_switch)
+    .p2align 4
+SYM(mtl_fiber_switch):
     sub sp, sp, #176
     stp x19, x20, [sp, #0]
     stp x21, x22, [sp, #16]
@@ -74,16 +92,19 @@ mtl_fiber_switch:
     msr fpcr, x9
     add sp, sp, #176
     ret
-    .size mtl_fiber_switch,.-mtl_fiber_switch
+END(mtl_fiber_switch)
 
-    .globl mtl_fiber_start
-    .type mtl_fiber_start,%function
-mtl_fiber_start:
+    .globl SYM(mtl_fiber_start)
+    TYPE(mtl_fiber_start)
+    .p2align 4
+SYM(mtl_fiber_start):
     mov x0, x19
     blr x20
     brk #0
-    .size mtl_fiber_start,.-mtl_fiber_start
+END(mtl_fiber_start)
 #else
 #error "the CPU executor's fibers support x86_64 and aarch64"
 #endif
+#if !defined(__APPLE__)
     .section .note.GNU-stack,"",%progbits
+#endif

@@ -25,6 +25,15 @@
 
 #include "metal_runtime.h"
 
+// Linux-only mmap flags, absent on macOS: pre-faulting and not reserving swap are
+// optimisations, so they degrade to nothing there.
+#ifndef MAP_POPULATE
+#define MAP_POPULATE 0
+#endif
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE 0
+#endif
+
 extern "C" void mtl_fiber_switch(void** save_sp, void* next_sp);
 extern "C" void mtl_fiber_start();
 
@@ -110,6 +119,7 @@ thread_local bool mtl_fibers;
 thread_local mtl_worker* mtl_cur_worker;
 static unsigned char* mtl_map_base;
 static size_t mtl_map_size;
+static size_t mtl_page = 4096;  // sysconf(_SC_PAGESIZE): 16 KiB on Apple Silicon
 }  // namespace metal
 
 #if MTL_RACE
@@ -374,7 +384,7 @@ MTL_UNTRACED static void mtl_run_group_fibers(mtl_worker* w) {
     mtl_thread& t = w->threads[i];
     t.index = i;
     t.state = MTL_RUNNABLE;
-    t.sp = mtl_prepare_stack(w->stacks + (size_t)(i + 1) * (MTL_STACK_BYTES + 4096), &t);
+    t.sp = mtl_prepare_stack(w->stacks + (size_t)(i + 1) * (MTL_STACK_BYTES + mtl_page), &t);
   }
   uint32_t live = n;
   while (live > 0) {
@@ -487,14 +497,14 @@ MTL_UNTRACED static void mtl_init_worker(mtl_worker* w, const mtl_launch* L, uin
   w->views = static_cast<mtl_simd_view*>(
       aligned_alloc(64, (sizeof(mtl_simd_view) * ((max_threads + 31) / 32) + 63) / 64 * 64));
   if (MTL_USE_FIBERS) {
-    size_t each = MTL_STACK_BYTES + 4096;
-    size_t total = each * max_threads + 4096;
+    size_t each = MTL_STACK_BYTES + mtl_page;
+    size_t total = each * max_threads + mtl_page;
     w->stacks = static_cast<unsigned char*>(mmap(nullptr, total, PROT_READ | PROT_WRITE,
                                                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                                                  -1, 0));
     if (w->stacks == MAP_FAILED) mtl_fail(0, "cannot map %zu bytes of fiber stacks", total);
     for (uint32_t i = 0; i <= max_threads; ++i)  // guard page below each stack
-      mprotect(w->stacks + i * each, 4096, PROT_NONE);
+      mprotect(w->stacks + i * each, mtl_page, PROT_NONE);
   }
 #if MTL_RACE
   mtl_race_init_worker(w);
@@ -523,6 +533,7 @@ int main(int argc, char** argv) {
   L.h = reinterpret_cast<const mtl_header*>(map);
   if (L.h->magic != MTL_MAGIC) mtl_fail(0, "%s is not an argument file", argv[1]);
   long page = sysconf(_SC_PAGESIZE);
+  mtl_page = (size_t)page;
   for (uint32_t i = 0; i < L.h->nguards && i < 64; ++i)
     if (mprotect(L.base + L.h->guards[i], page, PROT_NONE) != 0)
       mtl_fail(0, "cannot protect guard page at offset %llu", (unsigned long long)L.h->guards[i]);

@@ -18,7 +18,11 @@ METAL_FUNC float fract1(float x) { return fminf(x - floorf(x), 0x1.fffffep-1f); 
 METAL_FUNC float sign1(float x) {
   return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : (x != x ? 0.0f : x));
 }
+#if defined(__APPLE__)
+METAL_FUNC float exp10_1(float x) { return __exp10f(x); }  // libSystem's name for exp10f
+#else
 METAL_FUNC float exp10_1(float x) { return exp10f(x); }
+#endif
 METAL_FUNC float sinpi1(float x) { return sinf(x * M_PI_F); }
 METAL_FUNC float cospi1(float x) { return cosf(x * M_PI_F); }
 METAL_FUNC float tanpi1(float x) { return tanf(x * M_PI_F); }

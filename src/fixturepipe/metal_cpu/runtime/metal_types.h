@@ -1,7 +1,8 @@
 // Metal scalar and vector types on the CPU: clang ext_vector_type gives Metal's
 // swizzles (.xy, .rgba) and component-wise arithmetic; half is _Float16 and bfloat
 // is __bf16 (compiled with excess precision off, so every operation rounds like the
-// GPU's). No C++ standard library: the runtime links libc only.
+// GPU's). No C++ standard library: the runtime links libc only. The float/double ->
+// bfloat conversions clang calls out of line are defined at the end of this file.
 #pragma once
 #include <float.h>
 #include <math.h>
@@ -193,3 +194,39 @@ MTL_LIMITS(unsigned long, 0ul, 18446744073709551615ul, 0ul, 0ul, 0ul, 0ul)
 #define M_SQRT2_F 1.41421356237309504880f
 #define M_SQRT1_2_F 0.707106781186547524401f
 #define M_PI_H ((metal::half)3.14159265358979323846f)
+
+// ---- float/double -> bfloat, round to nearest even, in integer code ----
+// Without a bfloat16 instruction (x86 before AVX512-BF16) clang lowers these
+// conversions to compiler-rt calls that zig's runtime lacks. Defining them here
+// also keeps the result host-independent: AVX512-BF16's VCVTNEPS2BF16 would flush
+// subnormals to zero, and the executor never targets it (toolchain.py, TARGETS).
+// NaN stays NaN with its sign and top payload bits, quieted, as compiler-rt and
+// Arm's BFCVT do. Weak, so a toolchain that has them wins without a clash.
+extern "C" {
+__attribute__((weak)) __bf16 __truncsfbf2(float f) {
+  uint32_t u;
+  __builtin_memcpy(&u, &f, 4);
+  uint16_t r;
+  if ((u & 0x7fffffffu) > 0x7f800000u)
+    r = (uint16_t)((u >> 16) | 0x0040u);
+  else  // adds half an ulp, minus one unless the kept lsb is odd: ties go to even
+    r = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+  __bf16 b;
+  __builtin_memcpy(&b, &r, 2);
+  return b;
+}
+// double -> float rounded to odd, then float -> bfloat: one correct rounding in
+// total (float keeps more than 2 x 8 + 2 bits), without a second hand-written path.
+__attribute__((weak)) __bf16 __truncdfbf2(double d) {
+  float f = (float)d;
+  uint32_t u;
+  __builtin_memcpy(&u, &f, 4);
+  if ((double)f != d && d == d && (u & 1u) == 0) {
+    // inexact with an even last bit: the other neighbour of d is odd.
+    bool away = __builtin_fabs((double)f) < __builtin_fabs(d);
+    u = away ? u + 1 : u - 1;
+    __builtin_memcpy(&f, &u, 4);
+  }
+  return __truncsfbf2(f);
+}
+}
