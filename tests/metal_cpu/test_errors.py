@@ -85,7 +85,7 @@ def test_endless_loop_times_out() -> None:
         ("discard_fragment();", "discard_fragment"),
         ("float x = quad_prefix_exclusive_sum(1.0f);", "quadgroup function"),
         ("float x = simd_is_helper_thread();", "simdgroup function"),
-        ("packed_float3 p;", "packed_vector"),
+        ("imageblock<float> b;", "imageblock"),
         ("threadgroup float s = 1.0f;", "initializer"),
     ],
 )

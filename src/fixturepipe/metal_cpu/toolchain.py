@@ -47,6 +47,8 @@ RUNTIME_FILES = (
     "metal_math.h",
     "metal_sync.h",
     "metal_simdgroup_matrix.h",
+    "metal_packed.h",
+    "metal_matrix.h",
     "mlx_preamble.h",
     "metal_runtime.h",
     "launcher.h",

@@ -52,8 +52,6 @@ _UNSUPPORTED = re.compile(
        |visible_function_table|primitive_acceleration_structure)
   | (?P<indirect_command_buffer>indirect_command_buffer|render_command|compute_command)
   | (?P<discard_fragment>discard_fragment)
-  | (?P<packed_vector>packed_\w+)
-  | (?P<matrix_type>(?:float|half|bfloat)[234]x[234])
   | (?P<complex>complex64_t)
   | (?P<double_precision>double)
   | (?P<mesh_shader>mesh_grid_properties|object_data)

@@ -3,6 +3,8 @@
 // MLX's generated source.
 #pragma once
 #include "metal_types.h"
+#include "metal_packed.h"
+#include "metal_matrix.h"
 #include "metal_math.h"
 #include "metal_sync.h"
 #include "metal_simdgroup_matrix.h"

@@ -190,7 +190,8 @@ bool mtl_release_simd_matrix(Worker* w, uint32_t s, uint32_t begin, uint32_t end
   for (uint32_t i = begin; i < end; ++i) {
     mtl_thread& t = w->threads[i];
     same = same && t.state == MTL_AT_SIMD_MATRIX && t.site_line == lead->site_line &&
-           t.site_col == lead->site_col && __builtin_strcmp(t.site_file, lead->site_file) == 0;
+           t.site_col == lead->site_col &&
+           (t.site_file == lead->site_file || __builtin_strcmp(t.site_file, lead->site_file) == 0);
   }
   if (same) {
     uint32_t mask = 0;
