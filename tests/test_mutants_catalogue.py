@@ -10,6 +10,7 @@ import pytest
 
 from fixturepipe.mutation import OPERATOR_NAMES, find_mutant, generate_mutants
 from fixturepipe.mutation.generate import NAME_PATTERN
+from fixturepipe.mutation.operators import SIMDGROUP_MATRIX_OPERATORS
 from fixturepipe.mutation.tokens import TokenizeError, tokenize
 
 # A miniature of chunk_tri_solve_invert: staging, barrier, accumulation, strided store.
@@ -44,7 +45,45 @@ def _by_operator(source: str) -> dict[str, list]:
 
 def test_every_operator_fires_on_the_small_kernel() -> None:
     ops = _by_operator(SMALL)
-    assert set(ops) == set(OPERATOR_NAMES)
+    assert set(ops) == set(OPERATOR_NAMES) - SIMDGROUP_MATRIX_OPERATORS
+
+
+# An 8x8-tiled GEMM step written with simdgroup matrices.
+SGM = """\
+simdgroup_float8x8 acc = simdgroup_float8x8(0.0f);
+for (uint k = 0; k < K; k += 8) {
+    simdgroup_float8x8 ma, mb;
+    simdgroup_load(ma, A, K, ulong2(k, row));
+    simdgroup_load(mb, B, N, ulong2(col, k), false);
+    simdgroup_multiply_accumulate(acc, ma, mb, acc);
+}
+simdgroup_store(acc, C, N);
+"""
+
+
+def test_simdgroup_matrix_operators() -> None:
+    """Swapped operands, wrong transpose flag, wrong origin, dropped accumulate."""
+    ops = {op: {m.source for m in ms} for op, ms in _by_operator(SGM).items()}
+    assert set(ops) >= SIMDGROUP_MATRIX_OPERATORS
+
+    def line(op: str, n: int) -> set[str]:
+        return {src.splitlines()[n].strip() for src in ops[op]}
+
+    assert line("sgm_swap_operands", 5) == {"simdgroup_multiply_accumulate(acc, mb, ma, acc);"}
+    assert line("sgm_drop_accumulate", 5) == {"simdgroup_multiply(acc, ma, mb);"}
+    flips = line("sgm_transpose_flip", 3) | line("sgm_transpose_flip", 4) | line(
+        "sgm_transpose_flip", 7
+    )
+    assert {
+        "simdgroup_load(ma, A, K, ulong2(k, row), true);",
+        "simdgroup_load(mb, B, N, ulong2(col, k), true);",
+        "simdgroup_store(acc, C, N, ulong2(0, 0), true);",
+    } <= flips
+    assert {
+        "simdgroup_load(ma, A, K, ulong2(row, k));",
+        "simdgroup_load(ma, A, K, (ulong2(k, row)) + ulong2(1, 0));",
+        "simdgroup_load(ma, A, K, (ulong2(k, row)) + ulong2(0, 1));",
+    } <= line("sgm_origin_shift", 3)
 
 
 def test_comments_are_never_mutated() -> None:
@@ -147,7 +186,7 @@ def test_operator_counts_are_stable_for_the_real_kernel() -> None:
     source = Path(__file__).resolve().parents[1] / "kernels" / "chunk_tri_solve_invert.metal"
     mutants = generate_mutants(source.read_text())
     counts = Counter(m.operator for m in mutants)
-    assert set(counts) == set(OPERATOR_NAMES)
+    assert set(counts) == set(OPERATOR_NAMES) - SIMDGROUP_MATRIX_OPERATORS
     assert counts["barrier_delete"] == 1
     assert counts["transposed_store"] == 3
 

@@ -423,9 +423,118 @@ def index_swap(code: KernelCode) -> Iterator[Candidate]:
         )
 
 
+def _arguments(code: KernelCode, open_: int) -> list[tuple[int, int]]:
+    """Token spans of the comma-separated arguments inside the `(` at `open_`."""
+    close = code.pairs[open_]
+    args: list[tuple[int, int]] = []
+    start = j = open_ + 1
+    while j < close:
+        if code.is_punct(j, "(", "[", "{"):
+            j = code.pairs.get(j, j)
+        elif code.is_punct(j, ","):
+            args.append((start, j))
+            start = j + 1
+        j += 1
+    if start < close:
+        args.append((start, close))
+    return args
+
+
+def _calls(
+    code: KernelCode, names: frozenset[str]
+) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
+    """(name token, `)` token, argument token spans) of every call to one of `names`."""
+    for i, tok in enumerate(code.tokens):
+        if tok.kind == "ident" and tok.text in names and i + 1 in code.pairs and (
+            code.is_punct(i + 1, "(")
+        ):
+            yield i, code.pairs[i + 1], _arguments(code, i + 1)
+
+
+_SGM_MULTIPLY = frozenset({"simdgroup_multiply", "simdgroup_multiply_accumulate"})
+_SGM_MOVE = frozenset({"simdgroup_load", "simdgroup_store"})
+
+
+def sgm_swap_operands(code: KernelCode) -> Iterator[Candidate]:
+    """`simdgroup_multiply(_accumulate)(d, a, b, ...)` computes with b * a instead."""
+    for name, _, args in _calls(code, _SGM_MULTIPLY):
+        if len(args) < 3:
+            continue
+        a, b = code.text(*args[1]), code.text(*args[2])
+        if a == b:
+            continue
+        yield Candidate(
+            "sgm_swap_operands", name, "",
+            (_replace(code, *args[1], b), _replace(code, *args[2], a)),
+            f"`{code.tokens[name].text}` operands `{a}`, `{b}` swapped",
+        )
+
+
+def sgm_transpose_flip(code: KernelCode) -> Iterator[Candidate]:
+    """A `simdgroup_load`/`_store` with its transpose flag negated (or set when absent)."""
+    for name, _, args in _calls(code, _SGM_MOVE):
+        fn = code.tokens[name].text
+        if len(args) >= 5:
+            flag = code.text(*args[4])
+            new = {"true": "false", "false": "true"}.get(flag, f"!({flag})")
+            edit = _replace(code, *args[4], new)
+        elif len(args) >= 3:
+            tail = ", true" if len(args) == 4 else ", ulong2(0, 0), true"
+            end = code.tokens[args[-1][1] - 1].end
+            edit = (end, end, tail)
+        else:
+            continue
+        yield Candidate(
+            "sgm_transpose_flip", name, "", (edit,), f"`{fn}` transpose flag negated",
+        )
+
+
+def sgm_origin_shift(code: KernelCode) -> Iterator[Candidate]:
+    """A `simdgroup_load`/`_store` origin moved one column or one row, or its x and y swapped."""
+    for name, _, args in _calls(code, _SGM_MOVE):
+        if len(args) < 4:
+            continue
+        fn = code.tokens[name].text
+        origin = code.text(*args[3])
+        for variant, delta in (("col", "ulong2(1, 0)"), ("row", "ulong2(0, 1)")):
+            yield Candidate(
+                "sgm_origin_shift", name, variant,
+                (_replace(code, *args[3], f"({origin}) + {delta}"),),
+                f"`{fn}` origin `{origin}` + {delta}",
+            )
+        s, e = args[3]
+        if code.tokens[s].kind == "ident" and code.pairs.get(s + 1) == e - 1:
+            parts = _arguments(code, s + 1)  # `ulong2(x, y)`: swap x and y
+            x, y = (code.text(*parts[0]), code.text(*parts[1])) if len(parts) == 2 else ("", "")
+            if x != y:
+                yield Candidate(
+                    "sgm_origin_shift", name, "swap",
+                    (_replace(code, *parts[0], y), _replace(code, *parts[1], x)),
+                    f"`{fn}` origin x and y swapped: `{x}`<->`{y}`",
+                )
+
+
+def sgm_drop_accumulate(code: KernelCode) -> Iterator[Candidate]:
+    """`simdgroup_multiply_accumulate(d, a, b, c)` -> `simdgroup_multiply(d, a, b)`: C lost."""
+    for name, close, args in _calls(code, frozenset({"simdgroup_multiply_accumulate"})):
+        if len(args) != 4:
+            continue
+        s = code.tokens[args[2][1] - 1].end
+        e = code.tokens[close].start
+        yield Candidate(
+            "sgm_drop_accumulate", name, "",
+            (_replace(code, name, name + 1, "simdgroup_multiply"), (s, e, "")),
+            f"accumulator `{code.text(*args[3])}` dropped",
+        )
+
+
 # Catalogue order = priority when two operators make the same text.
 CATALOGUE: tuple[tuple[str, Operator], ...] = (
     ("barrier_delete", barrier_delete),
+    ("sgm_drop_accumulate", sgm_drop_accumulate),
+    ("sgm_swap_operands", sgm_swap_operands),
+    ("sgm_transpose_flip", sgm_transpose_flip),
+    ("sgm_origin_shift", sgm_origin_shift),
     ("store_delete", store_delete),
     ("store_skip", store_skip),
     ("transposed_store", transposed_store),
@@ -443,3 +552,7 @@ CATALOGUE: tuple[tuple[str, Operator], ...] = (
     ("constant_perturb", constant_perturb),
 )
 OPERATOR_NAMES: tuple[str, ...] = tuple(name for name, _ in CATALOGUE)
+# Operators that fire only on kernels written with simdgroup matrices.
+SIMDGROUP_MATRIX_OPERATORS: frozenset[str] = frozenset(
+    name for name in OPERATOR_NAMES if name.startswith("sgm_")
+)
