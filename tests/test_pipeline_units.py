@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 
@@ -48,14 +49,51 @@ def test_json_safe_replaces_non_finite() -> None:
     assert compare.json_safe({"a": [math.inf, 1.0, math.nan]}) == {"a": ["inf", 1.0, "nan"]}
 
 
+# sha256 of each generator's bytes at seed 11, SIZES, default params. Inputs are
+# checksummed artifacts: a change here changes golden files, so it must be deliberate
+# (re-accept the golden set, then update these).
+PINNED_SHA256 = {
+    "fla_kkt": "ec8b6f3193b45839d2b7dc9d2f7dac0582690902eeb3db01e5bddaab78259f18",
+    "nilpotent_block": "f2dfd6948537572b49a36075de5a7c009c0469d417ba646cc977145c12a36e46",
+    "random_strict_lower": "b59f9c5c47acee5c9ea8f65421a22387373b069677071dd3ede288be16fb4cf2",
+    "zeros": "fa43239bcee7b97ca62f007cc68487560a39e19f74f3dde7486db3f98df8e471",
+}
+
+
 @pytest.mark.parametrize("name", sorted(generators.GENERATORS))
 def test_generators_are_deterministic_and_strict_lower(name: str) -> None:
     a = generators.generate(name, 11, SIZES, {})["a_strict"]
     b = generators.generate(name, 11, SIZES, {})["a_strict"]
     assert a.dtype == np.float32 and a.shape == (2, 128, 2, 64)
     assert a.tobytes() == b.tobytes()
+    assert hashlib.sha256(a.tobytes()).hexdigest() == PINNED_SHA256[name], (
+        f"generator {name} no longer gives the pinned bytes (seed 11, sizes {SIZES})")
     blocks = a.reshape(2, 2, 64, 2, 64).transpose(0, 1, 3, 2, 4)
     assert not np.triu(blocks).any()
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("random_strict_lower", {}), ("random_strict_lower", {"dirty_upper": True}),
+     ("nilpotent_block", {})],
+)
+def test_blocks_are_drawn_batch_then_chunk_then_head(name: str, params: dict) -> None:
+    """Block (b, chunk, head) of [B, T, H, BT] is the RNG's draw number (b * NT + chunk) * H + head:
+    the same stream laid out as B = H = 1 with B * NT * H chunks gives the same blocks."""
+    sizes = {"B": 2, "T": 128, "H": 3, "BT": 64}
+    flat = {"B": 1, "T": 64 * 2 * 2 * 3, "H": 1, "BT": 64}
+    a = generators.generate(name, 21, sizes, params)["a_strict"]
+    stream = generators.generate(name, 21, flat, params)["a_strict"]
+    for b in range(2):
+        for chunk in range(2):
+            for head in range(3):
+                draw = (b * 2 + chunk) * 3 + head
+                got = a[b, chunk * 64:(chunk + 1) * 64, head, :]
+                want = stream[0, draw * 64:(draw + 1) * 64, 0, :]
+                lower = np.tril(np.ones((64, 64), dtype=bool), k=-1)
+                np.testing.assert_array_equal(
+                    got[lower], want[lower],
+                    err_msg=f"block (b={b}, chunk={chunk}, head={head}) is not draw {draw}")
 
 
 def test_dirty_upper_changes_input_but_not_reference() -> None:
@@ -88,8 +126,23 @@ def test_zeros_give_identity_and_oracle_agrees() -> None:
 
 
 def test_fla_kkt_rows_are_scaled_cosines() -> None:
-    a = generators.generate("fla_kkt", 9, SIZES, {"K": 16})["a_strict"]
-    assert 0 < np.abs(a).max() < 1.0
+    """A[i, j] = beta_i * cos(k_i, k_j) for j < i in each chunk, k and beta as the docstring
+    says they are drawn (k [B, T, H, K] standard normal, then beta uniform in [0.05, 0.95)),
+    recomputed here with numpy's own norm and dot products."""
+    dim = 16
+    a = generators.generate("fla_kkt", 9, SIZES, {"K": dim})["a_strict"]
+    rng = np.random.default_rng(9)
+    k = rng.standard_normal((2, 128, 2, dim)).astype(np.float32).astype(np.float64)
+    beta = (0.05 + 0.9 * rng.random((2, 128, 2))).astype(np.float32).astype(np.float64)
+    unit = k / np.linalg.norm(k, axis=-1, keepdims=True)
+    strict_lower = np.tril(np.ones((64, 64), dtype=bool), k=-1)[None, :, None, :]
+    want = np.zeros(a.shape, dtype=np.float64)
+    for chunk in range(2):
+        rows = slice(chunk * 64, (chunk + 1) * 64)
+        cosines = np.einsum("bihk,bjhk->bihj", unit[:, rows], unit[:, rows])  # [B, BT, H, BT]
+        want[:, rows] = np.where(strict_lower, beta[:, rows, :, None] * cosines, 0.0)
+    assert np.abs(a).max() > 0.3, "cosines of random unit vectors in 16-D reach well above 0.3"
+    np.testing.assert_allclose(a, want, rtol=0, atol=2e-7)
 
 
 def test_unknown_generator_param_is_an_error() -> None:

@@ -1,0 +1,53 @@
+"""Every configured, accepted fixture's inputs regenerate to the bytes in artifacts/golden.sha256.
+
+The fast, in-process half of "reproducibility is the product" (CI also runs
+`make verify` on the pulled golden set, which checks references too): a change
+to a generator, the seed handling or the file format that alters golden bytes
+fails here, naming the fixture and file, without DVC or Snakemake.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fixturepipe import fixture_io, generators, golden, manifest, paths, plan
+from fixturepipe.config_checks import Fixture
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = "config/config.yaml"
+
+
+def committed_plan() -> plan.Plan:
+    """The pipeline's own view of the committed config, specs and golden manifest."""
+    config = yaml.safe_load((REPO / CONFIG).read_text(encoding="utf-8"))
+    return plan.build(config, REPO, [CONFIG])
+
+
+PLAN = committed_plan()
+FIXTURES = [f for f in PLAN.fixtures if f.golden]  # accepted ones; candidates have no bytes yet
+
+
+def test_the_committed_config_has_accepted_fixtures() -> None:
+    assert len(FIXTURES) >= 8, [f.key for f in FIXTURES]
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.key for f in FIXTURES])
+def test_inputs_and_meta_regenerate_to_golden_bytes(fixture: Fixture, tmp_path: Path) -> None:
+    spec = PLAN.specs[fixture.kernel]
+    arrays = generators.generate(
+        fixture.generator, fixture.seed, fixture.sizes, fixture.generator_params
+    )
+    fixture_io.write_inputs(tmp_path, spec, fixture, arrays)
+    sums = golden.read_manifest(REPO)
+    names = [paths.input_file(spec, t.name) for t in spec.inputs] + [paths.meta_file(spec)]
+    for name in names:
+        listed = f"{paths.golden_dir(fixture.kernel, fixture.name)}/{name}"
+        assert listed in sums, f"{listed} is not in {paths.GOLDEN_MANIFEST}"
+        got = manifest.sha256_file(tmp_path / name)
+        assert got == sums[listed], (
+            f"{fixture.key}: regenerated {name} has sha256 {got}, but {paths.GOLDEN_MANIFEST} "
+            f"lists {sums[listed]} for {listed}: the golden bytes no longer reproduce"
+        )

@@ -1,0 +1,66 @@
+"""The float64 oracle is float64-accurate: checked against exact rational arithmetic.
+
+The comparison reports every kernel against the oracle to tell the kernel's
+error from the float32 reference's own; an oracle quietly computed in float32
+would be no better than the reference it is meant to judge.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from fixturepipe import references
+
+SIZES = {"B": 1, "T": 32, "H": 2, "BT": 16}
+
+
+def exact_unit_lower_inverse(a_strict: np.ndarray, bt: int) -> np.ndarray:
+    """(I + tril(A, -1))^-1 of every [BT, BT] block of the FLA layout, in exact rationals."""
+    b_, t_, h_, _ = a_strict.shape
+    out = np.zeros(a_strict.shape, dtype=np.float64)
+    for b in range(b_):
+        for chunk in range(t_ // bt):
+            for h in range(h_):
+                rows = slice(chunk * bt, (chunk + 1) * bt)
+                block = a_strict[b, rows, h, :]
+                lower = [[Fraction(float(block[i, k])) for k in range(bt)] for i in range(bt)]
+                x: list[list[Fraction]] = []
+                for i in range(bt):
+                    row = [Fraction(int(i == j)) for j in range(bt)]
+                    for k in range(i):
+                        for j in range(bt):
+                            row[j] -= lower[i][k] * x[k][j]
+                    x.append(row)
+                out[b, rows, h, :] = [[float(v) for v in row] for row in x]
+    return out
+
+
+@pytest.fixture(scope="module")
+def a_strict() -> np.ndarray:
+    rng = np.random.default_rng(20261130)
+    a = (rng.standard_normal((1, 32, 2, 16)) * 0.5).astype(np.float32)
+    a += np.float32(3.0) * np.triu(np.ones((16, 16), np.float32))[None, :, None, :].repeat(2, 1)
+    return a  # the diagonal and upper triangle are garbage the references must ignore
+
+
+@pytest.mark.parametrize("name", ["unit_lower_inverse", "unit_lower_substitution"])
+def test_oracle_is_float64_accurate(name: str, a_strict: np.ndarray) -> None:
+    exact = exact_unit_lower_inverse(a_strict, SIZES["BT"])
+    oracle = references.compute(name, {"a_strict": a_strict}, SIZES, np.float64)["a_inv"]
+    assert oracle.dtype == np.float64 and oracle.shape == a_strict.shape
+    error = float(np.abs(oracle - exact).max() / np.abs(exact).max())
+    # float64 substitution on 16 x 16 blocks: ~1e-16; anything computed in float32: ~1e-7.
+    assert error < 1e-13, f"oracle {name} is off the exact inverse by {error:.3g} (relative)"
+
+
+def test_float32_reference_is_the_exact_inverse_rounded_within_a_few_ulp(
+    a_strict: np.ndarray,
+) -> None:
+    exact = exact_unit_lower_inverse(a_strict, SIZES["BT"])
+    ref = references.compute("unit_lower_inverse", {"a_strict": a_strict}, SIZES, np.float32)
+    assert ref["a_inv"].dtype == np.float32
+    ulp = np.abs(ref["a_inv"] - exact).max() / np.spacing(np.float32(np.abs(exact).max()))
+    assert 0 < ulp <= 8, f"float32 reference {ulp:.2f} ULP from the exact inverse"
