@@ -83,8 +83,8 @@ def test_endless_loop_times_out() -> None:
     [
         ("texture2d<float> t;", "texture"),
         ("discard_fragment();", "discard_fragment"),
-        ("float x = quad_prefix_exclusive_sum(1.0f);", "quadgroup function"),
-        ("float x = simd_is_helper_thread();", "simdgroup function"),
+        ("float x = quad_reduce_add(1.0f);", "quadgroup function"),
+        ("float x = simd_reduce_add(1.0f);", "simdgroup function"),
         ("imageblock<float> b;", "imageblock"),
         ("threadgroup float s = 1.0f;", "initializer"),
     ],

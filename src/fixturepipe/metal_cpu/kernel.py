@@ -40,6 +40,7 @@ _NUMPY_DTYPES = {
     mx.uint16: np.uint16,
     mx.uint32: np.uint32,
     mx.uint64: np.uint64,
+    mx.complex64: np.complex64,
 }
 
 

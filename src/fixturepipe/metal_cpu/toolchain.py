@@ -49,6 +49,8 @@ RUNTIME_FILES = (
     "metal_simdgroup_matrix.h",
     "metal_packed.h",
     "metal_matrix.h",
+    "metal_complex.h",
+    "metal_simd_extras.h",
     "mlx_preamble.h",
     "metal_runtime.h",
     "launcher.h",

@@ -52,7 +52,6 @@ _UNSUPPORTED = re.compile(
        |visible_function_table|primitive_acceleration_structure)
   | (?P<indirect_command_buffer>indirect_command_buffer|render_command|compute_command)
   | (?P<discard_fragment>discard_fragment)
-  | (?P<complex>complex64_t)
   | (?P<double_precision>double)
   | (?P<mesh_shader>mesh_grid_properties|object_data)
     """
@@ -103,6 +102,24 @@ SIMD_FUNCTIONS = frozenset(
         "quad_shuffle_up",
         "quad_all",
         "quad_any",
+        # runtime/metal_simd_extras.h
+        "quad_and",
+        "quad_or",
+        "quad_xor",
+        "quad_prefix_inclusive_sum",
+        "quad_prefix_exclusive_sum",
+        "quad_prefix_inclusive_product",
+        "quad_prefix_exclusive_product",
+        "quad_ballot",
+        "quad_active_threads_mask",
+        "quad_is_first",
+        "quad_broadcast_first",
+        "quad_shuffle_rotate_down",
+        "quad_shuffle_rotate_up",
+        "quad_shuffle_and_fill_down",
+        "quad_shuffle_and_fill_up",
+        "simd_is_helper_thread",
+        "quad_is_helper_thread",
     ]
 )
 # Collective calls of every lane of a simdgroup (runtime/metal_simdgroup_matrix.h).

@@ -7,7 +7,9 @@
 #include "metal_matrix.h"
 #include "metal_math.h"
 #include "metal_sync.h"
+#include "metal_simd_extras.h"
 #include "metal_simdgroup_matrix.h"
 #include "mlx_preamble.h"
+#include "metal_complex.h"
 
 using namespace metal;
