@@ -7,27 +7,30 @@
 // Outputs: A    [B, T, H, BT] float32: row t holds column j of t's chunk; strictly lower
 //          (0 on and above the diagonal and for tokens past T).
 // Value head h reads key head h / (H / Hg). FLA's cast points (since "Scale kkt after
-// reduction"): the dot of raw bf16 keys accumulates in float32 (bf16 x bf16 products are
-// exact in float32), then is multiplied by exp(g_i - g_j), then by beta_i.
-// Launch:  grid (16 * ceil(T / BT), 16 * Hg, B), threadgroup (16, 16, 1): one threadgroup
-//          per (chunk, key head, batch) computes k k^T once as a register-tiled product
-//          (each thread a 4 x 4 tile: rows ty + 16a, columns tx + 16b) over BK-wide
-//          slabs of k staged in threadgroup memory, then writes A for every value head
-//          of that key head. A partial last chunk loads zeros past T and stores no row
-//          past T.
-// Threadgroup memory: a BT x (BK + 1) float slab (16.3 KiB) and two BT float vectors.
+// reduction"): the dot of raw bf16 keys accumulates in float32, then is multiplied by
+// exp(g_i - g_j), then by beta_i.
+// Launch:  grid (128 * ceil(T / BT), Hg, B), threadgroup (128, 1, 1): one threadgroup per
+//          (chunk, key head, batch) computes k k^T once with SIMD-group matrices and then
+//          writes A for every value head of that key head. Simdgroup s owns rows
+//          16s .. 16s + 15 (two 8-row tiles) and computes only the tiles on or below the
+//          diagonal, over BK-wide slabs of k staged in threadgroup memory. A partial last
+//          chunk stages zeros past T and stores no row past T.
+// Threadgroup memory: a BT x (BK + 8) bf16 slab (9 KiB), the BT x (BT + 4) float product
+//          (17 KiB) and two BT float vectors: 26.5 KiB.
 constexpr uint BT = 64;
 constexpr uint BK = 64;
-constexpr uint TILE = 16;
-constexpr uint TM = BT / TILE;
-constexpr uint LD = BK + 1;
-threadgroup float k_slab[BT * LD];
+constexpr uint LDK = BK + 8;
+constexpr uint LDD = BT + 4;
+constexpr uint THREADS = 128;
+constexpr uint ROW_TILES = 2;       // 8-row tiles per simdgroup
+constexpr uint COL_TILES = BT / 8;
+threadgroup bfloat k_slab[BT * LDK];
+threadgroup float dots[BT * LDD];
 threadgroup float g_s[BT];
 threadgroup float beta_s[BT];
 
-const uint tx = thread_position_in_threadgroup.x;
-const uint ty = thread_position_in_threadgroup.y;
-const uint tid = ty * TILE + tx;
+const uint tid = thread_position_in_threadgroup.x;
+const uint sg = simdgroup_index_in_threadgroup;
 const uint chunk = threadgroup_position_in_grid.x;
 const uint key_head = threadgroup_position_in_grid.y;
 const uint batch = threadgroup_position_in_grid.z;
@@ -38,36 +41,41 @@ const uint H = beta_shape[2];
 const uint group = H / Hg;
 const uint t0 = chunk * BT;
 
-float acc[TM][TM];
-for (uint a = 0; a < TM; ++a) {
-    for (uint b = 0; b < TM; ++b) {
-        acc[a][b] = 0.0f;
+simdgroup_float8x8 acc[ROW_TILES][COL_TILES];
+for (uint a = 0; a < ROW_TILES; ++a) {
+    for (uint b = 0; b < COL_TILES; ++b) {
+        acc[a][b] = make_filled_simdgroup_matrix<float, 8, 8>(0.0f);
     }
 }
 
 for (uint d0 = 0; d0 < K; d0 += BK) {
     threadgroup_barrier(mem_flags::mem_threadgroup);
-    for (uint e = tid; e < BT * BK; e += TILE * TILE) {
+    for (uint e = tid; e < BT * BK; e += THREADS) {
         const uint r = e / BK;
         const uint c = e % BK;
         const uint t = t0 + r;
         const uint d = d0 + c;
-        k_slab[r * LD + c] =
-            (t < T && d < K) ? float(k[((size_t(batch) * T + t) * Hg + key_head) * K + d]) : 0.0f;
+        k_slab[r * LDK + c] = (t < T && d < K)
+            ? k[((size_t(batch) * T + t) * Hg + key_head) * K + d] : bfloat(0.0f);
     }
     threadgroup_barrier(mem_flags::mem_threadgroup);
-    for (uint c = 0; c < BK; ++c) {
-        float ki[TM];
-        float kj[TM];
-        for (uint a = 0; a < TM; ++a) {
-            ki[a] = k_slab[(ty + TILE * a) * LD + c];
-            kj[a] = k_slab[(tx + TILE * a) * LD + c];
-        }
-        for (uint a = 0; a < TM; ++a) {
-            for (uint b = 0; b < TM; ++b) {
-                acc[a][b] += ki[a] * kj[b];
+    for (uint c = 0; c < BK; c += 8) {
+        for (uint a = 0; a < ROW_TILES; ++a) {
+            const uint row_tile = ROW_TILES * sg + a;
+            simdgroup_bfloat8x8 ki;
+            simdgroup_load(ki, k_slab, LDK, ulong2(c, 8 * row_tile));
+            for (uint b = 0; b <= row_tile; ++b) {
+                simdgroup_bfloat8x8 kj;
+                simdgroup_load(kj, k_slab, LDK, ulong2(c, 8 * b), true);
+                simdgroup_multiply_accumulate(acc[a][b], ki, kj, acc[a][b]);
             }
         }
+    }
+}
+for (uint a = 0; a < ROW_TILES; ++a) {
+    const uint row_tile = ROW_TILES * sg + a;
+    for (uint b = 0; b <= row_tile; ++b) {
+        simdgroup_store(acc[a][b], dots, LDD, ulong2(8 * b, 8 * row_tile));
     }
 }
 
@@ -81,20 +89,16 @@ for (uint r = 0; r < group; ++r) {
         beta_s[tid] = t < T ? beta[at] : 0.0f;
     }
     threadgroup_barrier(mem_flags::mem_threadgroup);
-    for (uint a = 0; a < TM; ++a) {
-        const uint i = ty + TILE * a;
+    for (uint e = tid; e < BT * BT; e += THREADS) {
+        const uint i = e / BT;
+        const uint j = e % BT;
         const uint t = t0 + i;
-        if (t >= T) {
-            continue;
-        }
-        const size_t row = ((size_t(batch) * T + t) * H + head) * BT;
-        for (uint b = 0; b < TM; ++b) {
-            const uint j = tx + TILE * b;
+        if (t < T) {
             float value = 0.0f;
             if (j < i) {
-                value = acc[a][b] * exp(g_s[i] - g_s[j]) * beta_s[i];
+                value = dots[i * LDD + j] * exp(g_s[i] - g_s[j]) * beta_s[i];
             }
-            A[row + j] = value;
+            A[((size_t(batch) * T + t) * H + head) * BT + j] = value;
         }
     }
 }
