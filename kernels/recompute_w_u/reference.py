@@ -25,10 +25,11 @@ def _operands(inputs: Mapping[str, np.ndarray], sizes: Mapping[str, int], dtype:
 
 def wu_ordered(inputs: Mapping[str, np.ndarray], sizes: Mapping[str, int]) -> dict:
     """float32 as the kernel: operands v * beta and (k * beta) * exp(g) rounded to bf16,
-    summed over the chunk's tokens in order, outputs rounded to bf16."""
+    one fused multiply-add per token of the chunk in order (the executor's SIMD-group
+    matrix product), outputs rounded to bf16."""
     a, k, v, beta, g = _operands(inputs, sizes, np.float32)
-    u = ordered_matmul(a, round_bf16(v * beta))
-    w = ordered_matmul(a, round_bf16(k * beta * exp32(g)))
+    u = ordered_matmul(a, round_bf16(v * beta), fused=True)
+    w = ordered_matmul(a, round_bf16(k * beta * exp32(g)), fused=True)
     t = sizes["T"]
     return {"w": to_bf16(unchunk(w, t)), "u": to_bf16(unchunk(u, t))}
 
