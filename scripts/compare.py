@@ -5,7 +5,17 @@ from pathlib import Path
 
 import numpy as np
 
-from fixturepipe import atomic, binio, compare, fixture_io, paths, references, rulescript
+from fixturepipe import (
+    atomic,
+    binio,
+    compare,
+    diagnosis,
+    error_map,
+    fixture_io,
+    paths,
+    references,
+    rulescript,
+)
 
 
 def main(smk):
@@ -30,6 +40,9 @@ def main(smk):
             oracle = references.compute(fixture.reference, inputs, fixture.sizes, np.float64)
             verdict = compare.compare(outputs, refs, oracle, fixture.tolerance,
                                       fixture.oracle_tolerance)
+            shapes = {t.name: t.shape for t in spec.outputs}
+            diagnosis.annotate(verdict, outputs, refs, shapes, fixture.sizes, fixture.tolerance)
+            error_map.add_block_maps(verdict, outputs, refs, shapes, fixture.sizes)
         except binio.FixtureFileError as exc:
             verdict = {"passed": False, "failing_metric": "fixture_file",
                        "failures": [str(exc)], "outputs": {}}

@@ -47,8 +47,9 @@ def test_nan_writes_fail_the_fixture_and_name_it(tmp_path: Path) -> None:
                 "? metal::numeric_limits<float>::quiet_NaN() : X[i * BT + j];")
     proc = snakemake(project, "-j2", "verify")
     assert proc.returncode == 1
-    assert "chunk_tri_solve_invert/small (cpu): a_inv: 1 of 4096 elements unwritten" in proc.stderr
-    assert report(project)["small"]["failing_metric"] == "a_inv.unwritten"
+    assert ("chunk_tri_solve_invert/small (cpu): a_inv: 1 of 4096 elements NaN written by the "
+            "kernel") in proc.stderr
+    assert report(project)["small"]["failing_metric"] == "a_inv.nan_written"
 
 
 def test_unwritten_outputs_fail_only_that_fixture_and_others_still_report(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fixturepipe import compare, expr, generators, references, spec
+from fixturepipe import compare, expr, generators, poison, references, spec
 
 SIZES = {"B": 2, "T": 128, "H": 2, "BT": 64}
 SPEC = Path(__file__).resolve().parents[1] / "kernels" / "chunk_tri_solve_invert.yaml"
@@ -28,9 +28,11 @@ def test_metrics_scaled_ulp_and_unwritten() -> None:
     out[0] = np.nextafter(np.float32(1.0), np.float32(2.0))  # 1 ULP at 1.0
     m = compare.metrics(out, ref)
     assert m["max_ulp"] == pytest.approx(0.5)  # spacing at scale 2.0 is 2 * eps
-    out[3] = np.nan
+    out[3] = poison.poisoned((), np.float32)
+    out[2] = np.nan  # a NaN the kernel computed: not the output poison
     m = compare.metrics(out, ref)
-    assert (m["unwritten"], m["non_finite"], m["non_finite_mismatch"]) == (1, 1, 1)
+    assert (m["unwritten"], m["nan_written"], m["non_finite"], m["non_finite_mismatch"]) == (
+        1, 1, 2, 2)
 
 
 def test_compare_names_the_failing_metric() -> None:
@@ -40,7 +42,7 @@ def test_compare_names_the_failing_metric() -> None:
     assert not result["passed"]
     assert result["failing_metric"] == "y.max_ulp"
     assert "y.max_ulp = 8 exceeds tolerance 4 (vs reference)" in result["failures"][0]
-    poisoned = {"y": np.full(8, np.nan, dtype=np.float32)}
+    poisoned = {"y": poison.poisoned((8,), np.float32)}
     result = compare.compare(poisoned, ref, None, {"max_ulp": 4})
     assert result["failing_metric"] == "y.unwritten"
 

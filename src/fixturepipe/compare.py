@@ -1,8 +1,11 @@
 """Compare kernel outputs with the float32 reference and the float64 oracle, against tolerances.
 
 Per output: max abs error, max relative error, relative L2 (||out - ref|| /
-||ref||), max ULP distance, count of non-finite outputs, count of unwritten
-(still NaN-poisoned where the reference is finite) elements.
+||ref||), max ULP distance, and the non-finite elements where the reference is
+finite, by cause (:mod:`fixturepipe.poison`): unwritten (still the output
+poison), NaN read from uninitialised threadgroup memory, NaN or +-inf written by
+the kernel.  A failing output gives one failure sentence naming its first
+violated metric (and the others after it).
 
 Two ULP metrics, because they answer different questions:
 
@@ -26,6 +29,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+
+from fixturepipe import poison
 
 _INT_VIEW = {np.dtype(np.float32): np.int32, np.dtype(np.float16): np.int16}
 METRICS = ("max_abs", "max_rel", "rel_l2", "max_ulp", "max_ulp_elementwise")
@@ -66,6 +71,7 @@ def metrics(out: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
     max_abs = float(diff.max()) if diff.size else 0.0
     max_ulp = max_abs / spacing if spacing else (0.0 if max_abs == 0 else math.inf)
     same_class = (np.isnan(out) & np.isnan(ref)) | (np.isinf(out) & (out == ref))
+    causes = {k: int(v.sum()) for k, v in poison.classify(out, ref).items()}
     return {
         "max_abs": max_abs,
         "max_rel": float((diff[nonzero] / np.abs(r[nonzero])).max()) if nonzero.any() else 0.0,
@@ -74,31 +80,52 @@ def metrics(out: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
         "max_ulp_elementwise": int(ulp.max()) if ulp.size else 0,
         "scale": scale,
         "non_finite": int((~out_finite).sum()),
-        "unwritten": int((np.isnan(out) & ref_finite).sum()),
+        **causes,
         "non_finite_mismatch": int(((~both) & ~same_class).sum()),
         "elements": int(out.size),
     }
 
 
+_CAUSE_WORDS = {
+    "unwritten": "unwritten (still the output poison where the {against} is finite)",
+    "uninitialised_threadgroup": "NaN read from uninitialised threadgroup memory "
+                                 "(the executor's threadgroup poison)",
+    "nan_written": "NaN written by the kernel where the {against} is finite",
+    "inf_written": "+-inf written by the kernel where the {against} is finite",
+}
+
+
 def _check(
     name: str, m: Mapping[str, Any], tolerance: Mapping[str, Any], against: str
 ) -> list[tuple[str, str]]:
-    """(metric, sentence) for every tolerance ``m`` violates."""
+    """(metric, clause) for every tolerance ``m`` violates, non-finite causes first."""
     failures = []
-    if m["unwritten"]:
-        failures.append((f"{name}.unwritten", f"{name}: {m['unwritten']} of {m['elements']} "
-                         f"elements unwritten (still NaN poison where the {against} is finite)"))
-    if m["non_finite_mismatch"]:
-        failures.append((f"{name}.non_finite", f"{name}: {m['non_finite_mismatch']} elements "
-                         f"non-finite where the {against} is finite, or the reverse"))
-    if tolerance.get("require_finite", True) and m["non_finite"]:
-        failures.append((f"{name}.non_finite", f"{name}: {m['non_finite']} non-finite outputs "
-                         "(require_finite)"))
+    n = m["elements"]
+    for cause, words in _CAUSE_WORDS.items():
+        if m[cause]:
+            failures.append((f"{name}.{cause}",
+                             f"{name}: {m[cause]} of {n} elements "
+                             f"{words.format(against=against)}"))
+    explained = sum(m[c] for c in _CAUSE_WORDS)
+    if m["non_finite_mismatch"] > explained:
+        failures.append((f"{name}.non_finite", f"{name}: {m['non_finite_mismatch'] - explained} "
+                         f"of {n} elements finite where the {against} is not, or a different "
+                         "non-finite value"))
+    if tolerance.get("require_finite", True) and m["non_finite"] and not failures:
+        failures.append((f"{name}.non_finite", f"{name}: {m['non_finite']} of {n} outputs "
+                         f"non-finite (where the {against} is too; require_finite)"))
     for key in METRICS:
         if key in tolerance and not m[key] <= tolerance[key]:
-            failures.append((f"{name}.{key}", f"{name}.{key} = {m[key]:.6g} exceeds "
-                             f"tolerance {tolerance[key]:.6g} (vs {against})"))
+            failures.append((f"{name}.{key}", f"{name}.{key} = {m[key]:.6g} exceeds tolerance "
+                             f"{tolerance[key]:.6g} (vs {against})"))
     return failures
+
+
+def failure_sentence(name: str, failures: list[tuple[str, str]]) -> str:
+    """One sentence for one output: its first violated metric, then the others."""
+    first, *others = (clause for _, clause in failures)
+    short = [c.removeprefix(f"{name}: ") for c in others]
+    return first + ("; also " + "; ".join(short) if short else "")
 
 
 def compare(
@@ -117,21 +144,30 @@ def compare(
     vs the float64 oracle.
     """
     per_output: dict[str, Any] = {}
-    failures: list[tuple[str, str]] = []
+    first_metric = None
+    sentences = []
     for name, ref in references.items():
         out = outputs[name]
-        entry = {"vs_reference": metrics(out, ref)}
-        failures += _check(name, entry["vs_reference"], tolerance, "reference")
+        entry: dict[str, Any] = {"vs_reference": metrics(out, ref)}
+        failures = _check(name, entry["vs_reference"], tolerance, "reference")
         if oracle is not None:
             entry["vs_oracle"] = metrics(out, oracle[name])
             entry["reference_vs_oracle"] = metrics(ref, oracle[name])
             if oracle_tolerance:
-                failures += _check(name, entry["vs_oracle"], oracle_tolerance, "float64 oracle")
+                seen = {metric for metric, _ in failures}
+                failures += [  # a non-finite cause is said once, against the reference
+                    f for f in _check(name, entry["vs_oracle"], oracle_tolerance, "float64 oracle")
+                    if f[0] not in seen or f[0].rsplit(".", 1)[1] in METRICS]
+        entry["failing_metrics"] = list(dict.fromkeys(metric for metric, _ in failures))
+        entry["failure"] = failure_sentence(name, failures) if failures else None
+        if failures:
+            first_metric = first_metric or failures[0][0]
+            sentences.append(entry["failure"])
         per_output[name] = entry
     return {
-        "passed": not failures,
-        "failing_metric": failures[0][0] if failures else None,
-        "failures": [sentence for _, sentence in failures],
+        "passed": not sentences,
+        "failing_metric": first_metric,
+        "failures": sentences,
         "outputs": per_output,
     }
 

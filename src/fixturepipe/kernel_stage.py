@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fixturepipe import poison
 from fixturepipe.backends import Backend, BackendUnavailable
 from fixturepipe.config_checks import Fixture
 from fixturepipe.spec import KernelSpec
@@ -94,7 +95,7 @@ def run(
             threadgroup=launch["threadgroup"],
             output_shapes=[t.shape_for(fixture.sizes) for t in spec.outputs],
             output_dtypes=[getattr(mx, t.dtype) for t in spec.outputs],
-            init_value=float("nan"),
+            init_value=poison.OUTPUT_POISON,
             verbose=False,
         )
         arrays = {

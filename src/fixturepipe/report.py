@@ -16,7 +16,12 @@ COLUMNS = ("kernel", "fixture", "backend", "max abs", "rel L2", "max ULP", "verd
 
 
 def _worst(result: Mapping[str, Any], key: str) -> Any:
-    values = [o["vs_reference"][key] for o in result.get("outputs", {}).values()]
+    """The worst value of metric ``key`` over the outputs; "NaN" when an output holds NaN or
+    inf where the reference is finite (the metrics of its finite rest would read as a pass)."""
+    outputs = result.get("outputs", {}).values()
+    if any(o["vs_reference"].get("non_finite_mismatch") for o in outputs):
+        return "NaN"
+    values = [o["vs_reference"][key] for o in outputs]
     numeric = [v for v in values if isinstance(v, int | float)]
     if len(numeric) != len(values):
         return next(v for v in values if not isinstance(v, int | float))

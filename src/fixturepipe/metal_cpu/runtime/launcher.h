@@ -143,8 +143,13 @@ namespace metal {
   _exit(86);
 }
 
-// Fills threadgroup memory with 0xff: uninitialised reads give NaN / -1.
-MTL_UNTRACED static void mtl_fill(unsigned char* p, size_t n) { memset(p, 0xff, n); }
+// Fills threadgroup memory with the 16-bit word 0x7FF4 (bytes f4 7f): a quiet NaN as
+// float (0x7FF47FF4), half and bfloat16, with a payload unlike the output poison, so a
+// NaN that reaches an output from an uninitialised read is told apart from an unwritten
+// element (fixturepipe/poison.py keeps the same constant).
+MTL_UNTRACED static void mtl_fill(unsigned char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) p[i] = (i & 1) ? 0x7f : 0xf4;
+}
 
 MTL_UNTRACED const mtl_simd_view& mtl_simd_snapshot() {
   mtl_worker* w = mtl_cur_worker;
