@@ -107,9 +107,11 @@ def run(
     timeout: float,
     convert: Callable[[np.ndarray], object],
     race_check: bool = False,
+    emulator: Sequence[str] = (),
 ) -> RunResult:
-    """Runs `binary` over `regions`; returns the regions listed in `outputs`, each passed
-    through `convert` (which must copy: the views die with the mapping).
+    """Runs `binary` (through the `emulator` command prefix, if any) over `regions`;
+    returns the regions listed in `outputs`, each passed through `convert` (which must
+    copy: the views die with the mapping).
 
     outputs: (region index, numpy dtype, shape) per output.
     """
@@ -154,7 +156,7 @@ def run(
                     view = np.frombuffer(mm, r.data.dtype, r.data.size, start)
                     view.reshape(r.data.shape)[...] = r.data  # any layout, one copy
                     del view
-            seconds, stderr, code = _spawn(binary, args_path, timeout, kernel_name)
+            seconds, stderr, code = _spawn(binary, args_path, timeout, kernel_name, emulator)
             buffers = [(r.label, s, r.nbytes) for s, r in zip(starts, regions, strict=True)]
             _raise_for_status(binary, kernel_name, code, stderr, race_check, buffers)
             arrays = []
@@ -171,12 +173,12 @@ def run(
 
 
 def _spawn(
-    binary: Path, args_path: Path, timeout: float, kernel_name: str
+    binary: Path, args_path: Path, timeout: float, kernel_name: str, emulator: Sequence[str] = ()
 ) -> tuple[float, str, int]:
     """Runs the kernel process; returns (seconds, stderr, exit status)."""
     begin = time.perf_counter()
     proc = subprocess.Popen(
-        [str(binary), str(args_path)],
+        [*emulator, str(binary), str(args_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,

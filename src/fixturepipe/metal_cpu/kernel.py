@@ -110,7 +110,11 @@ class MetalKernel:
     compile errors (default `<name>.metal`); `race_check` traces every load and store
     and raises RaceDetectedError on accesses no barrier orders; `timeout` (seconds)
     bounds a launch; `workers` is the number of OS threads running threadgroups
-    (default: FIXTUREPIPE_METAL_CPU_THREADS or os.cpu_count()).
+    (default: FIXTUREPIPE_METAL_CPU_THREADS or os.cpu_count()). `target` builds for
+    another platform than this machine's (toolchain.TARGETS); its binary then runs
+    through `emulator`, a command prefix such as
+    `["qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu"]` (the test suite runs
+    kernels this way to prove their outputs do not depend on the host CPU).
     """
 
     def __init__(
@@ -129,6 +133,8 @@ class MetalKernel:
         race_check: bool = False,
         timeout: float = 60.0,
         workers: int | None = None,
+        target: Target | None = None,
+        emulator: Sequence[str] = (),
     ) -> None:
         if not output_names:
             raise ValueError("[metal_kernel] Must specify at least one output.")
@@ -155,6 +161,8 @@ class MetalKernel:
         self.race_check = race_check
         self.timeout = timeout
         self.workers = workers or _default_workers()
+        self.target = target
+        self.emulator = list(emulator)
         self.last_launch: LaunchStats | None = None
         # Translate eagerly: unsupported constructs fail at construction, like a
         # Metal library that does not build.
@@ -209,7 +217,7 @@ class MetalKernel:
         `target` (default: this machine; another target's binary is only built, not run)."""
         gen = self._generate([_as_array(x) for x in inputs], output_dtypes, template or [])
         return compile_kernel(
-            self._unit(gen), gen.name, race_check=self.race_check, target=target
+            self._unit(gen), gen.name, race_check=self.race_check, target=target or self.target
         )
 
     def __call__(
@@ -255,7 +263,9 @@ class MetalKernel:
         gen = self._generate(arrays, output_dtypes, template)
         if verbose:
             print(f"Generated source code for `{self.name}`:\n```\n{gen.text}\n```", flush=True)
-        compiled = compile_kernel(self._unit(gen), gen.name, race_check=self.race_check)
+        compiled = compile_kernel(
+            self._unit(gen), gen.name, race_check=self.race_check, target=self.target
+        )
 
         regions, outputs = self._regions(
             gen.params, arrays, output_shapes, output_dtypes, init_value
@@ -286,6 +296,7 @@ class MetalKernel:
             self.timeout,
             mx.array,
             race_check=self.race_check,
+            emulator=self.emulator,
         )
         self.last_launch = LaunchStats(
             compiled.compile_seconds,
