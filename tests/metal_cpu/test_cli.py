@@ -46,3 +46,14 @@ def test_concurrent_compiles_of_one_kernel_share_one_binary(tmp_path: Path) -> N
     assert sorted("cached" in o for o in outs) == [False, True], outs
     binaries = [p for p in (tmp_path / "cache").iterdir() if not p.name.startswith(".")]
     assert len(binaries) == 1
+
+
+def test_check_target_builds_for_another_platform_and_says_what(tmp_path: Path) -> None:
+    env = {**os.environ, "FIXTUREPIPE_CACHE_DIR": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-m", "fixturepipe.metal_cpu.cli", "check", str(KERNEL), *ARGS]
+    proc = subprocess.run([*cmd, "--target", "aarch64-macos"], capture_output=True, text=True,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "ok for aarch64-macos (cpu apple_m1): Mach-O 64-bit executable, arm64" in proc.stdout
+    bad = subprocess.run([*cmd, "--target", "riscv64-linux"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown target 'riscv64-linux'" in bad.stderr
