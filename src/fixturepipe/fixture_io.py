@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from fixturepipe import atomic, binio, paths, poison
+from fixturepipe import atomic, binio, paths
 from fixturepipe.config_checks import Fixture
 from fixturepipe.spec import KernelSpec
 
@@ -107,8 +107,8 @@ def read_outputs(folder: str | Path, spec: KernelSpec, fixture: Fixture) -> dict
 
 
 def poison_outputs(spec: KernelSpec, fixture: Fixture) -> dict[str, np.ndarray]:
-    """Poisoned outputs: what a launch that never ran 'wrote' (like ``init_value``)."""
-    return {t.name: poison.poisoned(t.shape_for(fixture.sizes), t.dtype) for t in spec.outputs}
+    """NaN-filled outputs: what a launch that never ran 'wrote' (poison, like ``init_value``)."""
+    return {t.name: np.full(t.shape_for(fixture.sizes), np.nan, t.dtype) for t in spec.outputs}
 
 
 def _write(path: Path, array: np.ndarray, tensor: Any, fixture: Fixture) -> None:
