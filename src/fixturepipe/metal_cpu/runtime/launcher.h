@@ -147,7 +147,9 @@ namespace metal {
 // float (0x7FF47FF4), half and bfloat16, with a payload unlike the output poison, so a
 // NaN that reaches an output from an uninitialised read is told apart from an unwritten
 // element (fixturepipe/poison.py keeps the same constant).
-MTL_UNTRACED static void mtl_fill(unsigned char* p, size_t n) {
+// Never inlined: its stores would otherwise be traced by the race detector wherever it
+// is inlined into kernel code (mtl_tg_alloc is called from the kernel).
+MTL_UNTRACED __attribute__((noinline)) static void mtl_fill(unsigned char* p, size_t n) {
   for (size_t i = 0; i < n; ++i) p[i] = (i & 1) ? 0x7f : 0xf4;
 }
 
