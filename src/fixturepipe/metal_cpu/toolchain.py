@@ -290,9 +290,10 @@ def _wait_for_lock(lock, lock_path: Path, what: str, deadline: float) -> None:
 
 
 def _run_compiler(
-    cmd: list[str], cwd: str, timeout: float, what: str
+    cmd: list[str], cwd: str, timeout: float, limit: float, what: str
 ) -> subprocess.CompletedProcess:
-    """Runs zig in its own process group; kills the whole group after `timeout` seconds."""
+    """Runs zig in its own process group; kills the whole group after `timeout` seconds
+    (what is left of the compile limit, `limit` seconds, after any wait for the lock)."""
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=zig_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, start_new_session=True,
@@ -305,7 +306,7 @@ def _run_compiler(
         if not isinstance(exc, subprocess.TimeoutExpired):
             raise
         raise CompileTimeoutError(
-            f"compiling {what} took longer than {timeout:g} s and was stopped (zig's cache is "
+            f"compiling {what} took longer than {limit:g} s and was stopped (zig's cache is "
             f"{zig_cache_dir()}; FIXTUREPIPE_COMPILE_TIMEOUT raises the limit)"
         ) from None
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
@@ -362,7 +363,9 @@ def compile_kernel(
                 "-o",
                 str(out),
             ]
-            proc = _run_compiler(cmd, tmp, max(1.0, deadline - time.monotonic()), what)
+            proc = _run_compiler(
+                cmd, tmp, max(0.01, deadline - time.monotonic()), timeout, what
+            )
             if proc.returncode != 0:
                 raise MetalCompileError(
                     f"kernel {kernel_name} failed to compile:\n{_clean_diagnostics(proc.stderr)}"
