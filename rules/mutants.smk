@@ -35,14 +35,14 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             provenance=mutation_dag.result_provenance(_kernel, "{mutant}"),
         params:
             # Tracked by Snakemake's params trigger (wildcards only); `job` carries it.
-            fixtures=lambda w, k=_kernel: mutation_dag.fixtures_params(PLAN, k),
+            fixtures=lambda w, k=_kernel: mutation_dag.fixtures_params(PLAN, k, MUTATION["backend"]),
             timeout=MUTATION["timeout"],
             race_timeout=MUTATION["race_timeout"],
             job=snakefile_support.job(
                 f"mutant_{_kernel}",
                 lambda w, k=_kernel: {
                     "kernel": k,
-                    "fixtures": mutation_dag.fixtures_params(PLAN, k),
+                    "fixtures": mutation_dag.fixtures_params(PLAN, k, MUTATION["backend"]),
                     "timeout": MUTATION["timeout"],
                     "race_timeout": MUTATION["race_timeout"],
                 },
@@ -73,14 +73,14 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             matrix=mutation_dag.matrix_params(
                 _kernel, [f.name for f in PLAN.fixtures_of(_kernel)], config
             ),
-            backends=sorted({f.backend for f in PLAN.fixtures_of(_kernel)}),
+            backends=[MUTATION["backend"]],
             job=snakefile_support.job(
                 f"mutant_matrix_{_kernel}",
                 {
                     "matrix": mutation_dag.matrix_params(
                         _kernel, [f.name for f in PLAN.fixtures_of(_kernel)], config
                     ),
-                    "backends": sorted({f.backend for f in PLAN.fixtures_of(_kernel)}),
+                    "backends": [MUTATION["backend"]],
                 },
             ),
         log:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -101,6 +102,8 @@ def test_survivor_fails_the_target_until_listed_equivalent(tmp_path: Path) -> No
     assert rows["store_delete_L5C1"]["cells"]["seed"] == ["a_inv.unwritten"]
     report = (kdir / "report.md").read_text()
     assert f"### `{SURVIVOR}`" in report and "+half diag" in report
+    # Mutants ran on the CPU executor (the default on every host) and the report says so.
+    assert matrix["backend"] == "cpu" and "Backend: `cpu`" in report
     # Mutant jobs wrote nothing where the real kernel's runs live.
     assert not (root / "artifacts" / "runs").exists()
     results = sorted((kdir / "results").glob("*.json"))
@@ -134,3 +137,18 @@ def test_unknown_seed_fixture_is_named_before_any_job(tmp_path: Path) -> None:
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "mutants.seed_fixture.tiny_tri: 'sead' is not a fixture of tiny_tri" in out, out[-2000:]
+
+
+def test_mutants_run_on_the_cpu_executor_unless_configured() -> None:
+    """mutants.backend defaults to cpu whatever the fixtures' backend; metal is opt-in and,
+    where it cannot run, a sentence at DAG build."""
+    from snakemake.exceptions import WorkflowError
+
+    from fixturepipe.mutation import dag
+
+    assert dag.settings({"backend": "auto", "fixtures": []})["backend"] == "cpu"
+    assert dag.settings({"mutants": {"backend": "cpu"}})["backend"] == "cpu"
+    if sys.platform != "darwin":
+        with pytest.raises(WorkflowError, match=r"config mutants\.backend: backend 'metal'"):
+            dag.settings({"mutants": {"backend": "metal"}})
+        assert dag.settings({"mutants": {"backend": "auto"}})["backend"] == "cpu"

@@ -66,11 +66,27 @@ def settings(config: Mapping[str, Any]) -> dict[str, Any]:
     """The `mutants:` config block with defaults filled in."""
     block = dict(config.get("mutants") or {})
     return {
+        # Mutants run on the CPU executor by default on every host, also on a Mac: its
+        # bounds checks, NaN-poisoned threadgroup memory and race detector make kills
+        # reproducible, where an out-of-bounds mutant on a GPU is undefined behaviour.
+        "backend": _mutation_backend(block.get("backend", "cpu")),
         "timeout": float(block.get("timeout", DEFAULT_TIMEOUT)),
         "race_timeout": float(block.get("race_timeout", DEFAULT_RACE_TIMEOUT)),
         "seed_fixture": dict(block.get("seed_fixture") or {}),
         "equivalent": list(block.get("equivalent") or []),
     }
+
+
+def _mutation_backend(requested: str) -> str:
+    """`mutants.backend` resolved (`auto` -> metal or cpu); a sentence if it cannot run."""
+    from snakemake.exceptions import WorkflowError
+
+    from fixturepipe import backends
+
+    try:
+        return backends.resolve_name(requested)
+    except backends.BackendUnavailable as exc:
+        raise WorkflowError(f"config mutants.backend: {exc}") from None
 
 
 def mutant_names(source_path: str) -> list[str]:
@@ -87,12 +103,13 @@ def mutant_names(source_path: str) -> list[str]:
         raise WorkflowError(f"{source_path}: cannot derive mutants: {exc}") from None
 
 
-def fixture_params(fixture: Fixture, folder: str) -> dict[str, Any]:
-    """What a mutant job depends on for one fixture (editing it reruns the mutants)."""
+def fixture_params(fixture: Fixture, folder: str, backend: str) -> dict[str, Any]:
+    """What a mutant job depends on for one fixture (editing it reruns the mutants);
+    `backend` is the mutation backend (settings()["backend"]), not the fixture's."""
     return {
         "name": fixture.name,
         "folder": folder,
-        "backend": fixture.backend,
+        "backend": backend,
         **fixture.kernel_params(),
         **fixture.compare_params(),
     }
@@ -159,6 +176,9 @@ def fixture_files(plan: Any, kernel: str) -> list[str]:
     return files
 
 
-def fixtures_params(plan: Any, kernel: str) -> list[dict[str, Any]]:
-    """`fixture_params` of every fixture of `kernel`, in config order."""
-    return [fixture_params(f, plan.source_dir(kernel, f.name)) for f in plan.fixtures_of(kernel)]
+def fixtures_params(plan: Any, kernel: str, backend: str) -> list[dict[str, Any]]:
+    """`fixture_params` of every fixture of `kernel`, in config order, run on `backend`."""
+    return [
+        fixture_params(f, plan.source_dir(kernel, f.name), backend)
+        for f in plan.fixtures_of(kernel)
+    ]
