@@ -1,19 +1,19 @@
 """One backend interface with MLX's ``metal_kernel`` call shape: ``auto | metal | cpu``.
 
-``metal`` is ``mx.fast.metal_kernel`` (Apple Silicon).  ``cpu`` is
-``fixturepipe.metal_cpu.metal_kernel``, which runs the same Metal body on the
-CPU.  ``auto`` picks Metal where MLX has it, else cpu.  Asking for ``metal``
-where there is none raises :class:`BackendUnavailable`; there is never a silent
-fallback, and the name of what actually ran is recorded in every result.
+``metal`` is ``mx.fast.metal_kernel`` on an Apple GPU, one child process per launch
+(``fixturepipe.metal_backend``).  ``cpu`` is ``fixturepipe.metal_cpu.metal_kernel``,
+which runs the same Metal body on the CPU.  ``auto`` picks Metal where a real Metal
+device exists, else cpu, and records why in the run's provenance.  Asking for
+``metal`` where there is none raises :class:`BackendUnavailable`; there is never a
+silent fallback, and the name of what actually ran is recorded in every result.
 
 Name resolution runs at Snakefile parse time (the backend is part of the run
 path), so it avoids importing MLX where the answer is known without it: MLX
-has a Metal back-end only on macOS.
+has a Metal back-end only on arm64 macOS 14 or later.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,12 +26,10 @@ class BackendUnavailable(RuntimeError):
 
 
 def metal_available() -> bool:
-    """Whether MLX has a usable Metal device in this process."""
-    if sys.platform != "darwin":
-        return False
-    import mlx.core as mx
+    """Whether MLX has a usable Metal device in this process (a real device check)."""
+    from fixturepipe import metal_backend
 
-    return bool(mx.metal.is_available())
+    return metal_backend.metal_unavailable_reason() is None
 
 
 def resolve_name(name: str) -> str:
@@ -40,14 +38,20 @@ def resolve_name(name: str) -> str:
         raise BackendUnavailable(
             f"unknown backend {name!r}; choose one of {', '.join(NAMES)}."
         )
+    from fixturepipe import metal_backend
+
+    missing = metal_backend.mlx_missing()
+    if missing is not None:  # both backends take and return mx.arrays
+        raise BackendUnavailable(missing)
     if name == "cpu":
         return "cpu"
-    if metal_available():
+    reason = metal_backend.metal_unavailable_reason()
+    if reason is None:
         return "metal"
     if name == "metal":
         raise BackendUnavailable(
-            "backend 'metal' was requested but MLX has no Metal device on this machine "
-            f"({sys.platform}); use backend: cpu (or auto) to run the kernel on the CPU executor."
+            f"backend 'metal' was requested but MLX has no Metal device on this machine "
+            f"({reason}); use backend: cpu (or auto) to run the kernel on the CPU executor."
         )
     return "cpu"
 
@@ -83,26 +87,27 @@ class Backend:
             )
         if race_check:
             raise BackendUnavailable("race_check needs the cpu backend; Metal has no race checker.")
-        return self.metal_kernel(name, input_names, output_names, source, header)
+        return self.metal_kernel(
+            name, input_names, output_names, source, header,
+            source_path=source_path, header_path=header_path, timeout=timeout,
+        )
 
 
 def resolve(name: str) -> Backend:
     """Resolve ``name`` and import the backend's implementation."""
     resolved = resolve_name(name)
     if resolved == "metal":
-        import mlx.core as mx
+        from fixturepipe import metal_backend
 
-        try:  # provenance only: the device name is nice to have, never required
-            device = str(mx.metal.device_info().get("device_name", "metal"))
-        except Exception:
-            device = "metal"
-        return Backend("metal", mx.fast.metal_kernel, device)
+        details = metal_backend.provenance()
+        device = str(details["gpu"].get("device_name") or "metal")
+        return Backend("metal", metal_backend.MetalGpuKernel, device, details)
     import platform
 
-    from fixturepipe import metal_cpu
+    from fixturepipe import metal_backend, metal_cpu
     from fixturepipe.metal_cpu import toolchain
 
-    return Backend(
-        "cpu", metal_cpu.metal_kernel, f"cpu:{platform.machine()}",
-        {"executor": toolchain.host_target().describe()},
-    )
+    cpu_details: dict[str, Any] = {"executor": toolchain.host_target().describe()}
+    if name == "auto":
+        cpu_details["auto_chose_cpu_because"] = metal_backend.metal_unavailable_reason()
+    return Backend("cpu", metal_cpu.metal_kernel, f"cpu:{platform.machine()}", cpu_details)

@@ -39,7 +39,9 @@ def _fault_types(backend: Backend) -> tuple[type[BaseException], ...]:
         from fixturepipe.metal_cpu import MetalCpuError
 
         return (MetalCpuError,)
-    return (RuntimeError, ValueError)  # what mx.fast.metal_kernel raises on compile/launch errors
+    from fixturepipe.metal_backend import MetalFault
+
+    return (MetalFault,)  # MLX's errors already classed as the CPU executor's
 
 
 def _display_path(path: Path) -> str:
@@ -104,5 +106,5 @@ def run(
     except BackendUnavailable:
         raise
     except faults as exc:
-        raise KernelFault(type(exc).__name__, str(exc)) from exc
+        raise KernelFault(getattr(exc, "kind", type(exc).__name__), str(exc)) from exc
     return arrays

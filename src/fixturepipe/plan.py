@@ -23,8 +23,8 @@ _COMMON = ("__init__.py", "spec.py", "expr.py", "paths.py", "atomic.py", "rulesc
 _RULE_MODULES: dict[str, tuple[str, ...]] = {
     "inputs": ("generators.py", "binio.py", "fixture_io.py"),
     "reference": ("references.py", "binio.py", "fixture_io.py"),
-    "kernel": ("kernel_stage.py", "backends.py", "binio.py", "fixture_io.py", "provenance.py",
-               "poison.py"),
+    "kernel": ("kernel_stage.py", "backends.py", "metal_backend.py", "binio.py", "fixture_io.py",
+               "provenance.py", "poison.py"),
     "compare": ("compare.py", "references.py", "binio.py", "fixture_io.py", "poison.py",
                 "diagnosis.py", "error_map.py", "blocks.py"),
     "reproduce": ("reproduce.py", "manifest.py", "compare.py", "binio.py", "fixture_io.py",
