@@ -1,6 +1,6 @@
 # Fixture pipeline: inputs -> reference -> kernel -> compare -> checksums -> verify.
 # The contract is docs/DESIGN.md; usage is docs/pipeline.md. Rules are generated per
-# kernel spec (kernels/*.yaml), so adding a kernel adds no rule here.
+# kernel folder (kernels/<name>/spec.yaml), so adding a kernel adds no rule here.
 import os
 import shlex
 import sys
@@ -64,8 +64,8 @@ localrules:
 
 rule verify:
     input:
-        compares=[PLAN.compare_file(f) for f in PLAN.fixtures],
-        reproductions=[PLAN.reproduce_file(f) for f in PLAN.fixtures if f.golden],
+        compares=[PLAN.compare_file(f) for f in PLAN.targets],
+        reproductions=[PLAN.reproduce_file(f) for f in PLAN.targets if f.golden],
         sums=paths.MANIFEST,
         code=PLAN.code("verify"),
     log:
@@ -99,9 +99,9 @@ rule accept:
         generated=PLAN.accept_inputs(),
         code=PLAN.code("accept"),
     params:
-        fixtures={f.key: str(PLAN.specs[f.kernel].path) for f in PLAN.fixtures},
+        fixtures={f.key: str(PLAN.specs[f.kernel].path) for f in PLAN.targets},
         job=snakefile_support.job(
-            "accept", {"fixtures": {f.key: str(PLAN.specs[f.kernel].path) for f in PLAN.fixtures}}
+            "accept", {"fixtures": {f.key: str(PLAN.specs[f.kernel].path) for f in PLAN.targets}}
         ),
     log:
         f"{LOGS}/accept.log",
@@ -123,7 +123,7 @@ for kernel, spec in PLAN.specs.items():
             f"inputs_{kernel}"
         input:
             spec=str(spec.path),
-            code=PLAN.code("inputs"),
+            code=PLAN.code("inputs", kernel),
         output:
             inputs=inputs_out,
             meta=f"{generated}/{paths.meta_file(spec)}",
@@ -152,7 +152,7 @@ for kernel, spec in PLAN.specs.items():
         input:
             spec=str(spec.path),
             inputs=inputs_out,
-            code=PLAN.code("reference"),
+            code=PLAN.code("reference", kernel),
         output:
             refs=refs_out,
         params:
@@ -178,7 +178,7 @@ for kernel, spec in PLAN.specs.items():
             spec=str(spec.path),
             metal=[str(p) for p in spec.code_files()],
             inputs=snakefile_support.per_fixture(inputs_of, kernel),
-            code=PLAN.code("kernel"),
+            code=PLAN.code("kernel", kernel),
         output:
             outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
             run=f"{run_dir}/run.json",
@@ -207,7 +207,7 @@ for kernel, spec in PLAN.specs.items():
             outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
             refs=snakefile_support.per_fixture(references_of, kernel),
             inputs=snakefile_support.per_fixture(inputs_of, kernel),
-            code=PLAN.code("compare"),
+            code=PLAN.code("compare", kernel),
         output:
             compare=f"{run_dir}/compare.json",
         params:
@@ -232,7 +232,7 @@ for kernel, spec in PLAN.specs.items():
             spec=str(spec.path),
             generated=inputs_out + refs_out + [f"{generated}/{paths.meta_file(spec)}"],
             golden=snakefile_support.per_fixture(PLAN.present_golden_files, kernel),
-            code=PLAN.code("reproduce"),
+            code=PLAN.code("reproduce", kernel),
         output:
             reproducibility=f"{paths.reproduce_dir(kernel, '{fixture}')}/reproducibility.json",
         params:

@@ -28,7 +28,7 @@ from fixturepipe.metal_cpu import metal_kernel
 from fixturepipe.metal_cpu.toolchain import zig_command, zig_env
 
 REPO = Path(__file__).resolve().parents[1]
-KERNEL = REPO / "kernels" / "chunk_tri_solve_invert.metal"
+KERNEL = REPO / "kernels" / "chunk_tri_solve_invert" / "chunk_tri_solve_invert.metal"
 SECTION = "CPU executor"
 
 FMA_PROBE = r"""
@@ -121,7 +121,7 @@ def main() -> int:
             ["a_strict"],
             ["a_inv"],
             source,
-            source_path="kernels/chunk_tri_solve_invert.metal",
+            source_path="kernels/chunk_tri_solve_invert/chunk_tri_solve_invert.metal",
         )
         x = mx.array(a)
         cold = kernel.compile([x], [mx.float32]).compile_seconds

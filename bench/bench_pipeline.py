@@ -32,7 +32,7 @@ from benchmarks_md import BENCHMARKS_MD, machine, write_section
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-METAL = "kernels/chunk_tri_solve_invert.metal"
+METAL = "kernels/chunk_tri_solve_invert/chunk_tri_solve_invert.metal"
 SECTION = "Pipeline"
 
 PLAIN = r'''

@@ -8,7 +8,8 @@ from fixturepipe.mutation import dag as mutation_dag
 from fixturepipe.mutation.generate import NAME_PATTERN as _MUTANT_NAME
 
 MUTATION = mutation_dag.settings(config)
-MUTANT_KERNELS = {k: s for k, s in PLAN.specs.items() if PLAN.fixtures_of(k)}
+# `--config kernels=<name>` restricts the gate to those kernels (docs/pipeline.md).
+MUTANT_KERNELS = {k: PLAN.specs[k] for k in sorted({f.kernel for f in PLAN.targets})}
 
 
 wildcard_constraints:
@@ -28,7 +29,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             spec=str(_spec.path),
             metal=[str(p) for p in _spec.code_files()],
             fixtures=lambda w, k=_kernel: mutation_dag.fixture_files(PLAN, k),
-            code=mutation_dag.code_inputs(PLAN, workflow.basedir, "mutant_run.py"),
+            code=mutation_dag.code_inputs(PLAN, "mutant_run.py", _kernel),
         output:
             result=mutation_dag.result_file(_kernel, "{mutant}"),
             source=mutation_dag.source_file(_kernel, "{mutant}"),
@@ -65,7 +66,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             ],
             spec=str(_spec.path),
             metal=[str(p) for p in _spec.code_files()],
-            code=mutation_dag.code_inputs(PLAN, workflow.basedir, "mutant_matrix.py"),
+            code=mutation_dag.code_inputs(PLAN, "mutant_matrix.py"),
         output:
             matrix=mutation_dag.matrix_file(_kernel),
             report=mutation_dag.report_file(_kernel),
@@ -94,7 +95,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
 rule mutants:
     input:
         matrices=[mutation_dag.matrix_file(k) for k in MUTANT_KERNELS],
-        code=mutation_dag.code_inputs(PLAN, workflow.basedir, "mutant_gate.py"),
+        code=mutation_dag.code_inputs(PLAN, "mutant_gate.py"),
     params:
         job=snakefile_support.job("mutants", {}),
     log:

@@ -2,14 +2,12 @@
 
 from pathlib import Path
 
-from fixturepipe import atomic, fixture_io, generators, provenance, rulescript
+from fixturepipe import atomic, fixture_io, kernel_python, provenance, rulescript
 
 
 def main(smk):
     spec, fixture = rulescript.spec_and_fixture(smk)
-    arrays = generators.generate(
-        fixture.generator, fixture.seed, fixture.sizes, fixture.generator_params
-    )
+    arrays = kernel_python.generate(spec, fixture)
     fixture_io.write_inputs(Path(smk.output.meta).parent, spec, fixture, arrays)
     atomic.write_json(smk.output.provenance, provenance.record(rule=smk.rule, fixture=fixture.key))
 

@@ -4,7 +4,7 @@ import time
 from pathlib import Path
 
 from fixturepipe import atomic, provenance, rulescript
-from fixturepipe.config_checks import Fixture
+from fixturepipe.fixture import Fixture
 from fixturepipe.mutation.runner import FixtureData, mutant_result
 from fixturepipe.spec import load_spec
 

@@ -2,15 +2,13 @@
 
 from pathlib import Path
 
-import numpy as np
-
-from fixturepipe import fixture_io, references, rulescript
+from fixturepipe import fixture_io, kernel_python, rulescript
 
 
 def main(smk):
     spec, fixture = rulescript.spec_and_fixture(smk)
     inputs = fixture_io.read_inputs(Path(smk.input.inputs[0]).parent, spec, fixture)
-    arrays = references.compute(fixture.reference, inputs, fixture.sizes, np.float32)
+    arrays = kernel_python.reference(spec, fixture, inputs)
     fixture_io.write_references(Path(smk.output.refs[0]).parent, spec, fixture, arrays)
 
 

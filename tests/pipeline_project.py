@@ -36,13 +36,18 @@ def fixture(name: str, **overrides: Any) -> dict[str, Any]:
     return base
 
 
-def make_project(root: Path, fixtures: list[dict[str, Any]], **config: Any) -> Path:
-    """Copy the project into ``root`` and write ``config/config.yaml`` with ``fixtures``."""
+def make_project(
+    root: Path, fixtures: list[dict[str, Any]], kernels: tuple[str, ...] = (KERNEL,), **config: Any
+) -> Path:
+    """Copy the project into ``root`` with the kernel folders ``kernels`` and write
+    ``config/config.yaml`` with ``fixtures``."""
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "Snakefile", root / "Snakefile")
-    for folder in ("scripts", "kernels", "rules", "profiles"):
+    for folder in ("scripts", "rules", "profiles"):
         shutil.copytree(REPO / folder, root / folder, ignore=ignore)
+    for kernel in kernels:
+        copy_kernel(root, kernel)
     (root / "config").mkdir()
     for name in ("schema.yaml", "conda-env.yaml"):
         shutil.copy(REPO / "config" / name, root / "config" / name)
@@ -94,3 +99,63 @@ def planned_jobs(root: Path, target: str = "verify") -> set[tuple[str, str]]:
             fixture_name = found.group(1) if found else ""
         jobs.add((head.group(1), fixture_name))
     return jobs
+
+
+def copy_kernel(root: Path, kernel: str = KERNEL, as_name: str | None = None) -> Path:
+    """Copy ``kernels/<kernel>/`` of the repo to ``root/kernels/<as_name>/``; return the folder."""
+    target = root / "kernels" / (as_name or kernel)
+    shutil.copytree(REPO / "kernels" / kernel, target,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def write_kernel(root: Path, spec_doc: dict[str, Any], metal: str) -> Path:
+    """A test kernel folder ``root/kernels/<name>/``: its spec and Metal, with the Python
+    (generators and references) of the repo's first kernel, which test kernels reuse."""
+    folder = root / "kernels" / spec_doc["name"]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / spec_doc["source"]).write_text(metal)
+    (folder / "spec.yaml").write_text(yaml.safe_dump(spec_doc, sort_keys=False))
+    for name in ("generators.py", "reference.py"):
+        shutil.copy(REPO / "kernels" / KERNEL / name, folder / name)
+    return folder
+
+
+# The generator and reference names of the first kernel, as test kernels' specs give them.
+FIRST_KERNEL_PYTHON = {
+    "generators": {
+        "random_strict_lower": {
+            "magnitude": {"type": "number", "exclusiveMinimum": 0, "default": 0.1},
+            "dirty_upper": {"type": "boolean", "default": False},
+        },
+    },
+    "reference": "unit_lower_inverse",
+    "oracle": "unit_lower_oracle",
+}
+
+
+def first_kernel_spec() -> Any:
+    """The repo's ``chunk_tri_solve_invert`` spec."""
+    from fixturepipe.spec import load_spec
+
+    return load_spec(REPO / "kernels" / KERNEL / "spec.yaml")
+
+
+def generate(generator: str, seed: int, sizes: dict[str, int], params: dict[str, Any]) -> Any:
+    """Run a generator of the first kernel as the ``inputs`` rule does."""
+    from fixturepipe import kernel_python
+    from fixturepipe.fixture import Fixture
+
+    fixture = Fixture.from_params(KERNEL, "t", {
+        "sizes": sizes, "seed": seed, "generator": {"name": generator, **params}})
+    return kernel_python.generate(first_kernel_spec(), fixture)
+
+
+def reference(name: str, inputs: Any, sizes: dict[str, int], *, oracle: bool = False) -> Any:
+    """A float32 reference (or, with ``oracle``, the float64 oracle) of the first kernel."""
+    from fixturepipe import kernel_python
+    from fixturepipe.fixture import Fixture
+
+    fixture = Fixture.from_params(KERNEL, "t", {"sizes": sizes, "reference": name})
+    run = kernel_python.oracle if oracle else kernel_python.reference
+    return run(first_kernel_spec(), fixture, inputs)

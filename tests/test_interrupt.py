@@ -8,11 +8,17 @@ import subprocess
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-from pipeline_project import KERNEL, SNAKEMAKE, env, fixture, make_project, snakemake
-
-from fixturepipe import generators, references
+from pipeline_project import (
+    KERNEL,
+    SNAKEMAKE,
+    env,
+    fixture,
+    generate,
+    make_project,
+    reference,
+    snakemake,
+)
 
 BIG = {"B": 2, "T": 1024, "H": 4, "BT": 64}  # 2 MiB per array: writes take a while
 FIXTURES = [fixture("big", seed=3, sizes=BIG), fixture("small")]
@@ -61,8 +67,8 @@ def test_kill_mid_run_then_rerun_accepts_no_partial_file(tmp_path: Path, sig: in
     check = subprocess.run(["sha256sum", "-c", "--quiet", "artifacts/SHA256SUMS"], cwd=project)
     assert check.returncode == 0
 
-    inputs = generators.generate("random_strict_lower", 3, BIG, {"magnitude": 0.1})
-    ref = references.compute("unit_lower_inverse", inputs, BIG, np.float32)
+    inputs = generate("random_strict_lower", 3, BIG, {"magnitude": 0.1})
+    ref = reference("unit_lower_inverse", inputs, BIG)
     assert (project / GENERATED / f"{KERNEL}_input_a_strict.bin").read_bytes() == \
         inputs["a_strict"].tobytes()
     assert (project / GENERATED / f"{KERNEL}_a_inv_ref.bin").read_bytes() == \

@@ -183,7 +183,8 @@ def test_duplicate_text_keeps_the_first_name() -> None:
 
 
 def test_operator_counts_are_stable_for_the_real_kernel() -> None:
-    source = Path(__file__).resolve().parents[1] / "kernels" / "chunk_tri_solve_invert.metal"
+    kernel = Path(__file__).resolve().parents[1] / "kernels" / "chunk_tri_solve_invert"
+    source = kernel / "chunk_tri_solve_invert.metal"
     mutants = generate_mutants(source.read_text())
     counts = Counter(m.operator for m in mutants)
     assert set(counts) == set(OPERATOR_NAMES) - SIMDGROUP_MATRIX_OPERATORS

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pipeline_project import FIRST_KERNEL_PYTHON, write_kernel
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -38,8 +39,7 @@ TINY_SPEC = {
                      "message": "tiny_tri handles one 2x2 block per batch"}],
     "inputs": {"a_strict": {"shape": ["B", "T", "H", "BT"], "dtype": "float32"}},
     "outputs": {"a_inv": {"shape": ["B", "T", "H", "BT"], "dtype": "float32"}},
-    "generators": ["random_strict_lower"],
-    "reference": "unit_lower_inverse",
+    **FIRST_KERNEL_PYTHON,
     "launch": {"grid": ["T", "H", "B"], "threadgroup": ["BT", 1, 1]},
     "tolerance": {"max_ulp": 4},
     "meta": {"spec_source": "test kernel", "reference_impl": "numpy.linalg.inv"},
@@ -68,9 +68,7 @@ def _project(root: Path) -> Path:
     for name in ("schema.yaml", "conda-env.yaml"):
         if (REPO / "config" / name).exists():
             shutil.copy(REPO / "config" / name, root / "config" / name)
-    (root / "kernels").mkdir()
-    (root / "kernels" / "tiny_tri.metal").write_text(TINY_METAL)
-    (root / "kernels" / "tiny_tri.yaml").write_text(yaml.safe_dump(TINY_SPEC, sort_keys=False))
+    write_kernel(root, TINY_SPEC, TINY_METAL)
     shutil.copytree(REPO / "src" / "fixturepipe", root / "src" / "fixturepipe", ignore=ignore)
     _write_config(root)
     return root

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import yaml
+from pipeline_project import FIRST_KERNEL_PYTHON, write_kernel
 
-from fixturepipe import fixture_io, generators, references
-from fixturepipe.config_checks import Fixture
+from fixturepipe import fixture_io, kernel_python
+from fixturepipe.fixture import Fixture
 from fixturepipe.mutation import generate_mutants
 from fixturepipe.mutation.generate import Mutant
 from fixturepipe.mutation.runner import FixtureData, run_mutant
@@ -39,27 +38,26 @@ for (uint i = 0; i < 4; ++i) {
 
 
 def _setup(tmp_path: Path) -> tuple:
-    (tmp_path / "staged.metal").write_text(STAGED)
     spec_doc = {
         "name": "staged", "source": "staged.metal", "sizes": ["B", "T", "H", "BT"],
         "inputs": {"a_strict": {"shape": ["B", "T", "H", "BT"], "dtype": "float32"}},
         "outputs": {"a_inv": {"shape": ["B", "T", "H", "BT"], "dtype": "float32"}},
-        "generators": ["random_strict_lower"], "reference": "unit_lower_inverse",
+        **FIRST_KERNEL_PYTHON,
         "launch": {"grid": ["T", "H", "B"], "threadgroup": ["BT", 1, 1]},
         "tolerance": {"max_ulp": 4}, "meta": {},
     }
-    (tmp_path / "staged.yaml").write_text(yaml.safe_dump(spec_doc))
-    spec = load_spec(tmp_path / "staged.yaml")
+    spec = load_spec(write_kernel(tmp_path, spec_doc, STAGED) / "spec.yaml")
     fixture = Fixture.from_params("staged", "two", {
         "sizes": {"B": 2, "T": 4, "H": 1, "BT": 4}, "reference": "unit_lower_inverse",
         "tolerance": {"max_ulp": 4}, "backend": "cpu", "timeout": 30,
     })
     folder = tmp_path / "two"
-    inputs = generators.generate("random_strict_lower", 3, fixture.sizes, {})
+    generated = Fixture.from_params("staged", "two", {
+        "sizes": fixture.sizes, "seed": 3, "generator": {"name": "random_strict_lower"}})
+    inputs = kernel_python.generate(spec, generated)
     fixture_io.write_inputs(folder, spec, fixture, inputs)
-    fixture_io.write_references(
-        folder, spec, fixture, references.compute("unit_lower_inverse", inputs, fixture.sizes,
-                                                  np.float32))
+    fixture_io.write_references(folder, spec, fixture,
+                                kernel_python.reference(spec, fixture, inputs))
     return spec, [FixtureData(fixture, folder)]
 
 

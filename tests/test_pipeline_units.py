@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
+from pipeline_project import copy_kernel, first_kernel_spec, generate, reference
 
-from fixturepipe import compare, expr, generators, poison, references, spec
+from fixturepipe import compare, config_checks, expr, poison, spec
 
 SIZES = {"B": 2, "T": 128, "H": 2, "BT": 64}
-SPEC = Path(__file__).resolve().parents[1] / "kernels" / "chunk_tri_solve_invert.yaml"
+SPEC = Path(__file__).resolve().parents[1] / "kernels" / "chunk_tri_solve_invert" / "spec.yaml"
 
 
 def test_ulp_distance_counts_representable_values_across_zero() -> None:
@@ -62,10 +65,10 @@ PINNED_SHA256 = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(generators.GENERATORS))
+@pytest.mark.parametrize("name", sorted(first_kernel_spec().generators))
 def test_generators_are_deterministic_and_strict_lower(name: str) -> None:
-    a = generators.generate(name, 11, SIZES, {})["a_strict"]
-    b = generators.generate(name, 11, SIZES, {})["a_strict"]
+    a = generate(name, 11, SIZES, {})["a_strict"]
+    b = generate(name, 11, SIZES, {})["a_strict"]
     assert a.dtype == np.float32 and a.shape == (2, 128, 2, 64)
     assert a.tobytes() == b.tobytes()
     assert hashlib.sha256(a.tobytes()).hexdigest() == PINNED_SHA256[name], (
@@ -84,8 +87,8 @@ def test_blocks_are_drawn_batch_then_chunk_then_head(name: str, params: dict) ->
     the same stream laid out as B = H = 1 with B * NT * H chunks gives the same blocks."""
     sizes = {"B": 2, "T": 128, "H": 3, "BT": 64}
     flat = {"B": 1, "T": 64 * 2 * 2 * 3, "H": 1, "BT": 64}
-    a = generators.generate(name, 21, sizes, params)["a_strict"]
-    stream = generators.generate(name, 21, flat, params)["a_strict"]
+    a = generate(name, 21, sizes, params)["a_strict"]
+    stream = generate(name, 21, flat, params)["a_strict"]
     for b in range(2):
         for chunk in range(2):
             for head in range(3):
@@ -99,17 +102,17 @@ def test_blocks_are_drawn_batch_then_chunk_then_head(name: str, params: dict) ->
 
 
 def test_dirty_upper_changes_input_but_not_reference() -> None:
-    clean = generators.generate("random_strict_lower", 5, SIZES, {})
-    dirty = generators.generate("random_strict_lower", 5, SIZES, {"dirty_upper": True})
+    clean = generate("random_strict_lower", 5, SIZES, {})
+    dirty = generate("random_strict_lower", 5, SIZES, {"dirty_upper": True})
     assert np.isnan(dirty["a_strict"]).any() and np.isinf(dirty["a_strict"]).any()
-    ref_clean = references.compute("unit_lower_inverse", clean, SIZES, np.float32)["a_inv"]
-    ref_dirty = references.compute("unit_lower_inverse", dirty, SIZES, np.float32)["a_inv"]
+    ref_clean = reference("unit_lower_inverse", clean, SIZES)["a_inv"]
+    ref_dirty = reference("unit_lower_inverse", dirty, SIZES)["a_inv"]
     assert ref_clean.tobytes() == ref_dirty.tobytes()
 
 
 def test_nilpotent_inverse_is_exactly_i_minus_a() -> None:
-    a = generators.generate("nilpotent_block", 3, SIZES, {})
-    x = references.compute("unit_lower_substitution", a, SIZES, np.float32)["a_inv"]
+    a = generate("nilpotent_block", 3, SIZES, {})
+    x = reference("unit_lower_substitution", a, SIZES)["a_inv"]
     eye = np.zeros_like(x)
     for b in range(2):
         for c in range(2):
@@ -120,9 +123,9 @@ def test_nilpotent_inverse_is_exactly_i_minus_a() -> None:
 
 
 def test_zeros_give_identity_and_oracle_agrees() -> None:
-    z = generators.generate("zeros", 0, SIZES, {})
-    ref = references.compute("unit_lower_inverse", z, SIZES, np.float32)["a_inv"]
-    oracle = references.compute("unit_lower_inverse", z, SIZES, np.float64)["a_inv"]
+    z = generate("zeros", 0, SIZES, {})
+    ref = reference("unit_lower_inverse", z, SIZES)["a_inv"]
+    oracle = reference("unit_lower_inverse", z, SIZES, oracle=True)["a_inv"]
     assert np.array_equal(ref, oracle.astype(np.float32))
     assert ref.sum() == 2 * 2 * 2 * 64
 
@@ -132,7 +135,7 @@ def test_fla_kkt_rows_are_scaled_cosines() -> None:
     says they are drawn (k [B, T, H, K] standard normal, then beta uniform in [0.05, 0.95)),
     recomputed here with numpy's own norm and dot products."""
     dim = 16
-    a = generators.generate("fla_kkt", 9, SIZES, {"K": dim})["a_strict"]
+    a = generate("fla_kkt", 9, SIZES, {"K": dim})["a_strict"]
     rng = np.random.default_rng(9)
     k = rng.standard_normal((2, 128, 2, dim)).astype(np.float32).astype(np.float64)
     beta = (0.05 + 0.9 * rng.random((2, 128, 2))).astype(np.float32).astype(np.float64)
@@ -147,9 +150,26 @@ def test_fla_kkt_rows_are_scaled_cosines() -> None:
     np.testing.assert_allclose(a, want, rtol=0, atol=2e-7)
 
 
-def test_unknown_generator_param_is_an_error() -> None:
-    with pytest.raises(generators.GeneratorParamError, match="does not take magnitude"):
-        generators.generate("zeros", 0, SIZES, {"magnitude": 1})
+def test_generator_params_are_checked_against_the_spec_schema() -> None:
+    specs = {"chunk_tri_solve_invert": first_kernel_spec()}
+    raw = {"name": "z", "kernel": "chunk_tri_solve_invert", "sizes": SIZES, "seed": 0,
+           "generator": {"name": "zeros", "magnitude": 1}}
+    with pytest.raises(config_checks.ConfigError) as caught:
+        config_checks.check({"backend": "cpu", "fixtures": [raw]}, specs, "c.yaml")
+    (problem,) = caught.value.problems
+    assert "fixture 'z' (fixtures[0]), field generator" in problem
+    assert "'magnitude' was unexpected" in problem
+    assert "kernels/chunk_tri_solve_invert/spec.yaml field generators/zeros" in problem
+    raw["generator"] = {"name": "random_strict_lower", "magnitude": -1}
+    with pytest.raises(config_checks.ConfigError, match=r"field generator.magnitude: -1 is less"):
+        config_checks.check({"backend": "cpu", "fixtures": [raw]}, specs, "c.yaml")
+
+
+def test_generator_defaults_are_filled_in_from_the_spec() -> None:
+    s = first_kernel_spec()
+    assert s.generator_params("random_strict_lower", {"magnitude": 0.5}) == {
+        "magnitude": 0.5, "dirty_upper": False}
+    assert s.generator_params("nilpotent_block", {}) == {"min_exp": 4, "max_exp": 30}
 
 
 def test_expressions_are_evaluated_safely() -> None:
@@ -157,17 +177,72 @@ def test_expressions_are_evaluated_safely() -> None:
     assert expr.evaluate("T // BT * 2", SIZES) == 4
     with pytest.raises(expr.ExpressionError, match="not a size"):
         expr.evaluate("X + 1", SIZES)
-    with pytest.raises(expr.ExpressionError, match="do not allow"):
+    with pytest.raises(expr.ExpressionError, match="does not allow"):
         expr.evaluate("__import__('os')", SIZES)
+    assert expr.evaluate("BT in (16, 32, 64) and (BT & (BT - 1)) == 0", SIZES) is True
+    assert expr.evaluate("H not in [3, 5] and T >> 6 == 2", SIZES) is True
+
+
+def test_expression_check_rejects_outside_the_language_whole() -> None:
+    long = "B > 0 and T > 0 and H > 0 and BT > 0 and T / BT == 2"
+    with pytest.raises(expr.ExpressionError) as caught:
+        expr.check(long)
+    assert repr(long) in str(caught.value) and "`T / BT`" in str(caught.value)
+    with pytest.raises(expr.ExpressionError, match="needs a tuple or list"):
+        expr.check("BT in T")
+    assert expr.check("0 < K <= 256 and BT in (16, 32)") == {"K", "BT"}
 
 
 def test_spec_loads_and_rejects_unknown_size(tmp_path: Path) -> None:
     s = spec.load_spec(SPEC)
     assert s.launch_for({"B": 2, "T": 256, "H": 4, "BT": 64})["grid"] == (256, 4, 2)
-    assert set(s.generators) <= set(generators.GENERATORS)
-    assert set(s.references) <= set(references.REFERENCES)
-    bad = tmp_path / "chunk_tri_solve_invert.yaml"
+    assert s.oracle == "unit_lower_oracle" and s.folder == SPEC.parent
+    bad = copy_kernel(tmp_path) / "spec.yaml"
     bad.write_text(SPEC.read_text().replace('grid: ["T", "H", "B"]', 'grid: ["T", "Q", "B"]'))
-    (tmp_path / "chunk_tri_solve_invert.metal").write_text("")
     with pytest.raises(spec.SpecError, match=r"launch/grid: 'Q' names Q"):
         spec.load_spec(bad)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("reference: unit_lower_inverse", "reference: unit_lower_invrese",
+         "field reference: 'unit_lower_invrese' is not a function of reference.py"),
+        ("oracle: unit_lower_oracle", "oracle: unit_lower_orcale",
+         "field oracle: 'unit_lower_orcale' is not a function of reference.py"),
+        ("  zeros: {}", "  zeroes: {}", "field generators: 'zeroes' is not a function of "
+         "generators.py"),
+        ("K: {type: integer, minimum: 1, default: 64}", "K: {type: integer, default: 0.5}",
+         "field generators/fla_kkt/K/default: 0.5 is not of type 'integer'"),
+        ("K: {type: integer, minimum: 1, default: 64}", "K: {type: intger}",
+         "field generators/fla_kkt/K"),
+        ('"T % BT == 0"', '"T % BT == 0 and T / BT > 0"',
+         "field constraints[1]/check: expression 'T % BT == 0 and T / BT > 0' uses `T / BT`"),
+    ],
+)
+def test_spec_names_are_checked_naming_spec_file_and_field(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    bad = copy_kernel(tmp_path) / "spec.yaml"
+    text = SPEC.read_text()
+    assert old in text
+    bad.write_text(text.replace(old, new, 1))
+    with pytest.raises(spec.SpecError) as caught:
+        spec.load_spec(bad)
+    assert str(caught.value).startswith(f"{bad}: "), caught.value
+    assert message in str(caught.value)
+
+
+def test_spec_checks_function_arity_and_folder_name(tmp_path: Path) -> None:
+    folder = copy_kernel(tmp_path)
+    gen = folder / "generators.py"
+    gen.write_text(gen.read_text().replace("def zeros(\n    rng: np.random.Generator, ",
+                                           "def zeros(\n"))
+    with pytest.raises(spec.SpecError, match=r"generators.py's zeros takes 2 positional"):
+        spec.load_spec(folder / "spec.yaml")
+    renamed = folder.parent / "other"
+    shutil.copytree(SPEC.parent, renamed, ignore=shutil.ignore_patterns("__pycache__"))
+    with pytest.raises(spec.SpecError, match="must equal the kernel's folder name 'other'"):
+        spec.load_spec(renamed / "spec.yaml")
+    doc = yaml.safe_load(SPEC.read_text())
+    assert set(doc["generators"]) == set(first_kernel_spec().generators)

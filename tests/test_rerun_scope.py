@@ -37,7 +37,8 @@ def planned_after_edit(project: Path, relpath: str, old: str, new: str) -> set[t
 
 
 def test_kernel_edit_reruns_only_kernel_compare_and_downstream(project: Path) -> None:
-    planned = planned_after_edit(project, f"kernels/{KERNEL}.metal", "// Outputs:", "// Out:")
+    planned = planned_after_edit(
+        project, f"kernels/{KERNEL}/{KERNEL}.metal", "// Outputs:", "// Out:")
     assert planned == jobs("kernel", "a", "b") | jobs("compare", "a", "b") | TAIL
 
 
@@ -62,13 +63,18 @@ def test_tolerance_edit_reruns_only_that_fixtures_compare(project: Path) -> None
 
 @pytest.mark.parametrize(
     ("module", "first_rule"),
-    [("generators.py", "inputs"), ("references.py", "reference"), ("compare.py", "compare")],
+    [
+        (f"kernels/{KERNEL}/generators.py", "inputs"),
+        (f"kernels/{KERNEL}/reference.py", "reference"),
+        ("src/fixturepipe/kernel_lib/fla.py", "inputs"),
+        ("src/fixturepipe/compare.py", "compare"),
+    ],
 )
 def test_library_edit_reruns_the_rules_that_run_it(
     project: Path, module: str, first_rule: str
 ) -> None:
     planned = planned_after_edit(
-        project, f"src/fixturepipe/{module}", "from __future__ import annotations",
+        project, module, "from __future__ import annotations",
         "from __future__ import annotations  # edited")
     downstream = {
         "inputs": ("inputs", "reference", "kernel", "compare"),

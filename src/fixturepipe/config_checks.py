@@ -11,12 +11,12 @@ No numpy here: this runs on every Snakemake invocation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from fixturepipe import backends, expr
+from fixturepipe.fixture import Fixture
 from fixturepipe.spec import KernelSpec
 
 
@@ -27,80 +27,6 @@ class ConfigError(ValueError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{configfile}: the fixture matrix is invalid:\n{lines}")
-
-
-@dataclass(frozen=True)
-class Fixture:
-    """One validated fixture: a kernel, sizes, a seeded generator, a reference, tolerances."""
-
-    kernel: str
-    name: str
-    sizes: Mapping[str, int]
-    seed: int
-    generator: str
-    generator_params: Mapping[str, Any]
-    reference: str
-    tolerance: Mapping[str, Any]
-    oracle_tolerance: Mapping[str, Any]
-    backend: str
-    race_check: bool
-    timeout: float
-    description: str = ""
-    golden: bool = field(default=False, compare=False)
-
-    @classmethod
-    def from_params(cls, kernel: str, name: str, params: Mapping[str, Any]) -> Fixture:
-        """Rebuild a fixture inside a rule script from the subset of config its rule carries.
-
-        A rule's params hold only what that rule depends on (so Snakemake reruns
-        it exactly when those change); fields a rule does not use get neutral values.
-        """
-        generator = dict(params.get("generator", {"name": ""}))
-        return cls(
-            kernel=kernel,
-            name=name,
-            sizes={k: int(v) for k, v in params["sizes"].items()},
-            seed=int(params.get("seed", 0)),
-            generator=generator.pop("name"),
-            generator_params=generator,
-            reference=params.get("reference", ""),
-            tolerance=dict(params.get("tolerance", {})),
-            oracle_tolerance=dict(params.get("oracle_tolerance", {})),
-            backend=params.get("backend", ""),
-            race_check=bool(params.get("race_check", False)),
-            timeout=float(params.get("timeout", 60.0)),
-        )
-
-    @property
-    def key(self) -> str:
-        """``<kernel>/<fixture>``, how reports and errors name a fixture."""
-        return f"{self.kernel}/{self.name}"
-
-    def generation_params(self) -> dict[str, Any]:
-        """What the ``inputs`` rule depends on (Snakemake reruns it when this changes)."""
-        return {
-            "sizes": dict(self.sizes),
-            "seed": self.seed,
-            "generator": {"name": self.generator, **self.generator_params},
-            "reference": self.reference,
-        }
-
-    def reference_params(self) -> dict[str, Any]:
-        """What the ``reference`` rule depends on."""
-        return {"sizes": dict(self.sizes), "reference": self.reference}
-
-    def kernel_params(self) -> dict[str, Any]:
-        """What the ``kernel`` rule depends on (the backend is in the output path)."""
-        return {"sizes": dict(self.sizes), "race_check": self.race_check, "timeout": self.timeout}
-
-    def compare_params(self) -> dict[str, Any]:
-        """What the ``compare`` and ``reproduce`` rules depend on."""
-        return {
-            "sizes": dict(self.sizes),
-            "reference": self.reference,
-            "tolerance": dict(self.tolerance),
-            "oracle_tolerance": dict(self.oracle_tolerance),
-        }
 
 
 def check_schema(config: Mapping[str, Any], schema_path: str, configfile: str) -> None:
@@ -156,7 +82,7 @@ def check(
         if spec is None:
             problems.append(
                 f"{where}, field kernel: unknown kernel {kernel!r}; known kernels "
-                f"(kernels/*.yaml): {', '.join(sorted(specs)) or 'none'}."
+                f"(kernels/*/spec.yaml): {', '.join(sorted(specs)) or 'none'}."
             )
             continue
         fixture_problems = _check_fixture(raw, spec, where)
@@ -198,6 +124,22 @@ def check(
     return fixtures
 
 
+def selected_kernels(
+    config: Mapping[str, Any], specs: Mapping[str, KernelSpec], configfile: str
+) -> tuple[str, ...]:
+    """The kernels of ``--config kernels=a,b`` (or a YAML list); empty means all of them."""
+    chosen = config.get("kernels") or ()
+    names = [n.strip() for n in chosen.split(",")] if isinstance(chosen, str) else list(chosen)
+    names = [n for n in names if n]
+    unknown = [n for n in names if n not in specs]
+    if unknown:
+        raise ConfigError(configfile, [
+            f"field kernels: unknown kernel {', '.join(map(repr, unknown))}; kernels "
+            f"(kernels/*/spec.yaml): {', '.join(sorted(specs)) or 'none'}."
+        ])
+    return tuple(names)
+
+
 def _check_fixture(raw: Mapping[str, Any], spec: KernelSpec, where: str) -> list[str]:
     problems: list[str] = []
     sizes = raw["sizes"]
@@ -228,14 +170,17 @@ def _check_fixture(raw: Mapping[str, Any], spec: KernelSpec, where: str) -> list
             named = ", ".join(f"{n}={sizes[n]}" for n in sorted(expr.names_in(check)))
             problems.append(
                 f"{where}, field sizes ({named}): {message} "
-                f"(kernel {spec.name!r} constraint {check!r})."
+                f"(constraint {check!r} of kernel {spec.name!r} in {_rel(spec.path)})."
             )
     generator = raw["generator"]["name"]
     if generator not in spec.generators:
         problems.append(
             f"{where}, field generator.name: unknown generator {generator!r} for kernel "
-            f"{spec.name!r}; it accepts {', '.join(spec.generators)}."
+            f"{spec.name!r}; it accepts {', '.join(spec.generators)} ({_rel(spec.path)} "
+            "field generators)."
         )
+    else:
+        problems += _check_generator_params(raw["generator"], spec, where)
     reference = raw.get("reference", spec.reference)
     if reference not in spec.references:
         problems.append(
@@ -243,3 +188,34 @@ def _check_fixture(raw: Mapping[str, Any], spec: KernelSpec, where: str) -> list
             f"{spec.name!r}; it accepts {', '.join(spec.references)}."
         )
     return problems
+
+
+def _check_generator_params(
+    generator: Mapping[str, Any], spec: KernelSpec, where: str
+) -> list[str]:
+    """The fixture's generator parameters against the schema its kernel's spec gives them."""
+    import jsonschema  # parse time only
+
+    name = generator["name"]
+    schema = spec.generator_schema(name)
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(dict(generator)), key=lambda e: e.json_path):
+        field = ".".join(["generator", *(str(p) for p in error.absolute_path)])
+        takes = ", ".join(spec.generators[name]) or "no parameters"
+        problems.append(
+            f"{where}, field {field}: {error.message} (generator {name!r} of kernel "
+            f"{spec.name!r} takes {takes}; schema in {_rel(spec.path)} field "
+            f"generators/{name})."
+        )
+    return problems
+
+
+def _rel(path: Any) -> str:
+    """A spec path as the user knows it: relative to the working directory when inside it."""
+    from pathlib import Path
+
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)

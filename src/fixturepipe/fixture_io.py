@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from fixturepipe import atomic, binio, paths
-from fixturepipe.config_checks import Fixture
+from fixturepipe.fixture import Fixture
 from fixturepipe.spec import KernelSpec
 
 

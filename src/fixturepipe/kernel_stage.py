@@ -16,7 +16,7 @@ import numpy as np
 
 from fixturepipe import poison
 from fixturepipe.backends import Backend, BackendUnavailable
-from fixturepipe.config_checks import Fixture
+from fixturepipe.fixture import Fixture
 from fixturepipe.spec import KernelSpec
 
 

@@ -14,25 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import fixturepipe
-from fixturepipe import config_checks, golden, paths, spec
-from fixturepipe.config_checks import Fixture
+from fixturepipe import code_deps, config_checks, golden, paths, spec
+from fixturepipe.fixture import Fixture
 from fixturepipe.spec import KernelSpec
-
-_COMMON = ("__init__.py", "spec.py", "expr.py", "paths.py", "atomic.py", "rulescript.py")
-_RULE_MODULES: dict[str, tuple[str, ...]] = {
-    "inputs": ("generators.py", "binio.py", "fixture_io.py"),
-    "reference": ("references.py", "binio.py", "fixture_io.py"),
-    "kernel": ("kernel_stage.py", "backends.py", "metal_backend.py", "binio.py", "fixture_io.py",
-               "provenance.py", "poison.py"),
-    "compare": ("compare.py", "references.py", "binio.py", "fixture_io.py", "poison.py",
-                "diagnosis.py", "error_map.py", "blocks.py"),
-    "reproduce": ("reproduce.py", "manifest.py", "compare.py", "binio.py", "fixture_io.py",
-                  "poison.py"),
-    "checksums": ("manifest.py",),
-    "verify": ("report.py", "golden.py", "manifest.py"),
-    "accept": ("golden.py", "manifest.py"),
-}
 
 
 @dataclass(frozen=True)
@@ -44,6 +28,14 @@ class Plan:
     specs: Mapping[str, KernelSpec]
     fixtures: Sequence[Fixture]
     golden_sums: Mapping[str, str]
+    kernels: tuple[str, ...] = ()
+
+    @property
+    def targets(self) -> list[Fixture]:
+        """The fixtures ``verify``, ``accept`` and ``mutants`` cover: those of the kernels
+        chosen with ``--config kernels=...``, else all (other fixtures may still be
+        generated when a target chains from them)."""
+        return [f for f in self.fixtures if not self.kernels or f.kernel in self.kernels]
 
     def fixture(self, kernel: str, name: str) -> Fixture:
         """The fixture ``kernel/name`` (KeyError if the config has none)."""
@@ -115,7 +107,7 @@ class Plan:
     def checksummed_files(self) -> list[str]:
         """Every artifact the verify DAG reads or writes, except logs and provenance."""
         files: list[str] = []
-        for f in self.fixtures:
+        for f in self.targets:
             files += self.generated_files(f.kernel, f.name) + self.run_files(f)
             files.append(self.compare_file(f))
             if f.golden:
@@ -124,27 +116,23 @@ class Plan:
         return sorted(set(files))
 
     def accept_inputs(self) -> list[str]:
-        """Generated files of every configured fixture (what ``accept`` promotes)."""
-        return [p for f in self.fixtures for p in self.generated_files(f.kernel, f.name)]
+        """Generated files of every target fixture (what ``accept`` promotes)."""
+        return [p for f in self.targets for p in self.generated_files(f.kernel, f.name)]
 
     # -- code each rule runs ------------------------------------------------------------------
-    def code(self, rule: str) -> list[str]:
-        """Package modules rule ``rule`` imports, so editing one reruns exactly its rules.
+    def code(self, script: str, kernel: str | None = None) -> list[str]:
+        """``scripts/<script>.py`` and every file it runs, so editing one reruns its rules.
 
-        Snakemake notices an edited ``script:`` file but not a module it imports,
-        so these are declared as inputs.  The kernel rule also depends on the
-        CPU executor's files when that is the backend.
+        Snakemake notices neither a ``shell:`` rule's script nor the modules it
+        imports, so they are declared as inputs, derived from the script's
+        imports (:mod:`fixturepipe.code_deps`).  With ``kernel``, the files of
+        ``kernels/<kernel>/`` that the script runs (its generators or
+        references) and what they import are included.
         """
-        pkg = Path(fixturepipe.__file__).parent
-        files = [pkg / m for m in (*_COMMON, *_RULE_MODULES[rule])]
-        if rule == "kernel" and any(f.backend == "cpu" for f in self.fixtures):
-            cpu = pkg / "metal_cpu"
-            files += sorted(
-                p for p in cpu.rglob("*")
-                if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
-            )
-        script = self.root / "scripts" / f"{rule}.py"  # shell: rules do not track it themselves
-        return [paths.relative(p, self.root) for p in [*files, script] if p.exists()]
+        name = script if script.endswith(".py") else f"{script}.py"
+        folder = self.specs[kernel].folder if kernel is not None else None
+        files = code_deps.script_code(self.root / "scripts" / name, folder)
+        return sorted(paths.relative(p, self.root) for p in files)
 
 
 def build(config: Mapping[str, Any], root: str | Path, configfiles: Sequence[str] = ()) -> Plan:
@@ -160,4 +148,5 @@ def build(config: Mapping[str, Any], root: str | Path, configfiles: Sequence[str
     sums = golden.read_manifest(root)
     accepted = golden.golden_fixtures(sums)
     fixtures = [replace(f, golden=(f.kernel, f.name) in accepted) for f in fixtures]
-    return Plan(root, configfile, specs, fixtures, sums)
+    kernels = config_checks.selected_kernels(config, specs, configfile)
+    return Plan(root, configfile, specs, fixtures, sums, kernels)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from fixturepipe import compare, fixture_io, paths
-from fixturepipe.config_checks import Fixture
+from fixturepipe.fixture import Fixture
 from fixturepipe.manifest import sha256_file
 from fixturepipe.spec import KernelSpec
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fixturepipe.config_checks import Fixture
+from fixturepipe.fixture import Fixture
 from fixturepipe.spec import KernelSpec, load_spec
 
 log = logging.getLogger("fixturepipe")

@@ -1,14 +1,20 @@
-"""Kernel specs (``kernels/<name>.yaml``): load, validate, and evaluate over a fixture's sizes.
+"""Kernel specs (``kernels/<name>/spec.yaml``): load, validate, and evaluate over a fixture's sizes.
 
-A kernel is data: its Metal body, an optional header, and this spec.  The spec
-is the single place that says which inputs exist and how big they are, how to
-launch the kernel, which generator/reference functions apply, and the default
-tolerances; the pipeline core reads nothing kernel-specific from anywhere else.
-This module imports no numpy so the Snakefile can use it at parse time.
+A kernel is one folder: its Metal body (and header), this spec, and its own
+Python (``generators.py``, ``reference.py``; see
+:mod:`fixturepipe.kernel_python`).  The spec is the single place that says
+which inputs exist and how big they are, how to launch the kernel, which
+generators (with their parameter schemas), references and oracle apply, and
+the default tolerances; the pipeline core reads nothing kernel-specific from
+anywhere else.  Everything a spec names is checked here, before any job, with
+sentences naming the spec file and the field; the kernel's Python is read as
+an AST, never imported.  This module imports no numpy so the Snakefile can use
+it at parse time.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +24,10 @@ import yaml
 
 from fixturepipe import expr
 
-DTYPES = ("float32", "float16", "int32", "uint32")
+SPEC_FILE = "spec.yaml"
+GENERATORS_FILE = "generators.py"
+REFERENCE_FILE = "reference.py"
+DTYPES = ("float32", "float16", "bfloat16", "int32", "uint32")
 TOLERANCE_KEYS = ("max_abs", "max_rel", "rel_l2", "max_ulp", "max_ulp_elementwise")
 
 _EXPR = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
@@ -47,8 +56,8 @@ SPEC_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": [
-        "name", "source", "sizes", "inputs", "outputs", "generators", "reference", "launch",
-        "tolerance", "meta",
+        "name", "source", "sizes", "inputs", "outputs", "generators", "reference", "oracle",
+        "launch", "tolerance", "meta",
     ],
     "properties": {
         "name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
@@ -66,9 +75,19 @@ SPEC_SCHEMA: dict[str, Any] = {
         },
         "inputs": {"type": "object", "minProperties": 1, "additionalProperties": _TENSOR},
         "outputs": {"type": "object", "minProperties": 1, "additionalProperties": _TENSOR},
-        "generators": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "generators": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+            "additionalProperties": {
+                "type": "object",
+                "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "not": {"const": "name"}},
+                "additionalProperties": {"type": "object"},
+            },
+        },
         "reference": {"type": "string"},
         "references": {"type": "array", "items": {"type": "string"}},
+        "oracle": {"type": "string"},
         "launch": {
             "type": "object",
             "additionalProperties": False,
@@ -115,15 +134,31 @@ class KernelSpec:
     constraints: tuple[tuple[str, str], ...]
     inputs: tuple[Tensor, ...]
     outputs: tuple[Tensor, ...]
-    generators: tuple[str, ...]
+    generators: Mapping[str, Mapping[str, Any]]
     reference: str
     references: tuple[str, ...]
+    oracle: str
     grid: tuple[str | int, ...]
     threadgroup: tuple[str | int, ...]
     template: Mapping[str, str | int]
     timeout: float
     tolerance: Mapping[str, Any]
     meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        """``kernels/<name>/``: everything that defines the kernel."""
+        return self.path.parent
+
+    @property
+    def generators_path(self) -> Path:
+        """The kernel's ``generators.py``."""
+        return self.folder / GENERATORS_FILE
+
+    @property
+    def reference_path(self) -> Path:
+        """The kernel's ``reference.py`` (float32 references and the float64 oracle)."""
+        return self.folder / REFERENCE_FILE
 
     def constraint_failures(self, sizes: Mapping[str, int]) -> list[str]:
         """Messages of the spec constraints that ``sizes`` violates."""
@@ -144,10 +179,30 @@ class KernelSpec:
         """The Metal files that define the kernel (source, then header if any)."""
         return [self.source_path] + ([self.header_path] if self.header_path else [])
 
+    def generator_schema(self, generator: str) -> dict[str, Any]:
+        """JSON schema of a config ``generator:`` entry for ``generator`` (``name`` + params)."""
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"name": {"const": generator}, **self.generators[generator]},
+        }
+
+    def generator_params(self, generator: str, given: Mapping[str, Any]) -> dict[str, Any]:
+        """``given`` with the schema's defaults filled in, as the generator receives them."""
+        defaults = {
+            key: prop["default"]
+            for key, prop in self.generators[generator].items()
+            if "default" in prop
+        }
+        return {**defaults, **given}
+
 
 def load_spec(path: str | Path, *, validate: bool = True) -> KernelSpec:
-    """Load and validate ``kernels/<name>.yaml``; raise :class:`SpecError` naming file and field.
+    """Load ``kernels/<name>/spec.yaml``; raise :class:`SpecError` naming file and field.
 
+    With ``validate`` (parse time) the spec is checked against its schema and
+    everything it names is looked up: its Metal files, the functions of its
+    Python files (read as an AST), its expressions and its generator schemas.
     Rule scripts pass ``validate=False``: the Snakefile validated the same file
     while building the DAG, and skipping the jsonschema import saves ~0.1 s per job.
     """
@@ -164,8 +219,11 @@ def load_spec(path: str | Path, *, validate: bool = True) -> KernelSpec:
         except jsonschema.ValidationError as exc:
             where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
             raise SpecError(f"{path}: field {where}: {exc.message}") from exc
-    if raw["name"] != spec_path.stem:
-        raise SpecError(f"{path}: field name: {raw['name']!r} must equal the file stem")
+    if raw["name"] != spec_path.parent.name:
+        raise SpecError(
+            f"{path}: field name: {raw['name']!r} must equal the kernel's folder name "
+            f"{spec_path.parent.name!r}"
+        )
     base = spec_path.parent
     source = base / raw["source"]
     if not source.is_file():
@@ -177,19 +235,19 @@ def load_spec(path: str | Path, *, validate: bool = True) -> KernelSpec:
             raise SpecError(f"{path}: field header: {header} does not exist")
     elif (base / f"{raw['name']}.header.metal").is_file():
         header = base / f"{raw['name']}.header.metal"
-    sizes = tuple(raw["sizes"])
     spec = KernelSpec(
         name=raw["name"],
         path=spec_path,
         source_path=source,
         header_path=header,
-        sizes=sizes,
+        sizes=tuple(raw["sizes"]),
         constraints=tuple((c["check"], c["message"]) for c in raw.get("constraints", [])),
         inputs=tuple(Tensor(n, tuple(t["shape"]), t["dtype"]) for n, t in raw["inputs"].items()),
         outputs=tuple(Tensor(n, tuple(t["shape"]), t["dtype"]) for n, t in raw["outputs"].items()),
-        generators=tuple(raw["generators"]),
+        generators={g: dict(props or {}) for g, props in raw["generators"].items()},
         reference=raw["reference"],
         references=tuple(raw.get("references", [raw["reference"]])),
+        oracle=raw["oracle"],
         grid=tuple(raw["launch"]["grid"]),
         threadgroup=tuple(raw["launch"]["threadgroup"]),
         template=dict(raw["launch"].get("template", {})),
@@ -199,13 +257,21 @@ def load_spec(path: str | Path, *, validate: bool = True) -> KernelSpec:
     )
     if validate:
         _check_expressions(spec, path)
+        _check_python(spec, path)
+        if spec.reference not in spec.references:
+            raise SpecError(
+                f"{path}: field references: must include the default {spec.reference!r}"
+            )
+        _check_generator_schemas(spec, path)
     return spec
 
 
 def _check_expressions(spec: KernelSpec, path: str | Path) -> None:
-    """Reject expressions that name something other than a declared size, before any fixture."""
+    """Reject expressions outside the language or naming something other than a size."""
     known = set(spec.sizes)
-    fields: list[tuple[str, str | int]] = [("constraints", c) for c, _ in spec.constraints]
+    fields: list[tuple[str, str | int]] = [
+        (f"constraints[{i}]/check", c) for i, (c, _) in enumerate(spec.constraints)
+    ]
     fields += [(f"inputs/{t.name}/shape", d) for t in spec.inputs for d in t.shape]
     fields += [(f"outputs/{t.name}/shape", d) for t in spec.outputs for d in t.shape]
     fields += [("launch/grid", g) for g in spec.grid] + [
@@ -214,18 +280,101 @@ def _check_expressions(spec: KernelSpec, path: str | Path) -> None:
     fields += [(f"launch/template/{k}", v) for k, v in spec.template.items() if v not in DTYPES]
     for where, expression in fields:
         try:
-            unknown = expr.names_in(expression) - known
-        except SyntaxError as exc:
-            raise SpecError(f"{path}: field {where}: cannot parse {expression!r}") from exc
+            unknown = expr.check(expression) - known
+        except expr.ExpressionError as exc:
+            raise SpecError(f"{path}: field {where}: {exc}") from exc
         if unknown:
             raise SpecError(
                 f"{path}: field {where}: {expression!r} names {', '.join(sorted(unknown))}, "
                 f"which is not in sizes {list(spec.sizes)}"
             )
-    if spec.reference not in spec.references:
-        raise SpecError(f"{path}: field references: must include the default {spec.reference!r}")
+
+
+# (file, spec field, parameters a function of that role takes)
+_ROLES = (
+    (GENERATORS_FILE, "generators", ("rng", "sizes", "params")),
+    (REFERENCE_FILE, "reference", ("inputs", "sizes")),
+    (REFERENCE_FILE, "references", ("inputs", "sizes")),
+    (REFERENCE_FILE, "oracle", ("inputs", "sizes")),
+)
+
+
+def _check_python(spec: KernelSpec, path: str | Path) -> None:
+    """Every function the spec names is a top-level ``def`` of its file, with the right arity."""
+    named = {
+        "generators": list(spec.generators),
+        "reference": [spec.reference],
+        "references": list(spec.references),
+        "oracle": [spec.oracle],
+    }
+    for filename, field_name, params in _ROLES:
+        file = spec.folder / filename
+        try:
+            functions = top_level_functions(file)
+        except OSError:
+            raise SpecError(
+                f"{path}: field {field_name}: the kernel's {filename} does not exist; "
+                f"write it beside spec.yaml ({file})"
+            ) from None
+        except SyntaxError as exc:
+            raise SpecError(
+                f"{file}:{exc.lineno}: cannot parse ({exc.msg}); spec field {field_name} "
+                "names functions in it"
+            ) from None
+        for name in named[field_name]:
+            if name not in functions:
+                raise SpecError(
+                    f"{path}: field {field_name}: {name!r} is not a function of {file.name} "
+                    f"(it defines: {', '.join(sorted(functions)) or 'nothing'})"
+                )
+            if functions[name] != len(params):
+                raise SpecError(
+                    f"{path}: field {field_name}: {file.name}'s {name} takes "
+                    f"{functions[name]} positional parameters; it must take "
+                    f"({', '.join(params)})"
+                )
+
+
+def top_level_functions(file: Path) -> dict[str, int]:
+    """``{name: positional parameter count}`` of the top-level ``def``s of a Python file."""
+    tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+    return {
+        node.name: len(node.args.posonlyargs) + len(node.args.args)
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+    }
+
+
+def _check_generator_schemas(spec: KernelSpec, path: str | Path) -> None:
+    """Each generator's parameter schema is valid JSON schema and its defaults satisfy it."""
+    import jsonschema
+
+    for generator, props in spec.generators.items():
+        schema = spec.generator_schema(generator)
+        try:
+            jsonschema.validators.validator_for(schema).check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path if p != "properties")
+            raise SpecError(
+                f"{path}: field generators/{generator}/{where}: not a valid JSON schema: "
+                f"{exc.message}"
+            ) from exc
+        for key, prop in props.items():
+            if "default" not in prop:
+                continue
+            try:
+                jsonschema.validate(prop["default"], prop)
+            except jsonschema.ValidationError as exc:
+                raise SpecError(
+                    f"{path}: field generators/{generator}/{key}/default: {exc.message}"
+                ) from exc
+
+
+def spec_paths(kernels_dir: str | Path) -> list[Path]:
+    """``kernels/*/spec.yaml``, sorted: one folder per kernel."""
+    return sorted(Path(kernels_dir).glob(f"*/{SPEC_FILE}"))
 
 
 def load_all(kernels_dir: str | Path) -> dict[str, KernelSpec]:
-    """Every ``*.yaml`` spec under ``kernels_dir``, by kernel name, in sorted order."""
-    return {p.stem: load_spec(p) for p in sorted(Path(kernels_dir).glob("*.yaml"))}
+    """Every kernel folder's spec under ``kernels_dir``, by kernel name, in sorted order."""
+    return {p.parent.name: load_spec(p) for p in spec_paths(kernels_dir)}

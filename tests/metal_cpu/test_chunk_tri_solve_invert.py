@@ -9,7 +9,8 @@ import numpy as np
 
 from fixturepipe.metal_cpu import metal_kernel
 
-KERNEL = Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert.metal"
+KERNEL = (Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert"
+          / "chunk_tri_solve_invert.metal")
 SEED, B, T, H, BT = 0xC0FFEE, 4, 64, 1, 64
 
 
@@ -50,7 +51,7 @@ def test_seed_fixture_within_4_ulp_and_bit_exact() -> None:
         ["a_strict"],
         ["a_inv"],
         KERNEL.read_text(),
-        source_path="kernels/chunk_tri_solve_invert.metal",
+        source_path="kernels/chunk_tri_solve_invert/chunk_tri_solve_invert.metal",
     )
     (out,) = kernel(
         inputs=[mx.array(a_strict)],

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-KERNEL = Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert.metal"
+KERNEL = (Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert"
+          / "chunk_tri_solve_invert.metal")
 ARGS = ["--input", "a_strict:float32:4x64x1x64", "--output", "a_inv:float32"]
 
 

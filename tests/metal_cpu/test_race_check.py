@@ -10,7 +10,8 @@ import pytest
 
 from fixturepipe.metal_cpu import RaceDetectedError, metal_kernel
 
-KERNEL = Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert.metal"
+KERNEL = (Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert"
+          / "chunk_tri_solve_invert.metal")
 BARRIER = "threadgroup_barrier(mem_flags::mem_threadgroup);"
 
 
@@ -25,7 +26,7 @@ def _tri_solve(source: str, race_check: bool = True) -> np.ndarray:
         ["a_strict"],
         ["a_inv"],
         source,
-        source_path="kernels/chunk_tri_solve_invert.metal",
+        source_path="kernels/chunk_tri_solve_invert/chunk_tri_solve_invert.metal",
         race_check=race_check,
     )
     (out,) = kernel(
@@ -48,8 +49,8 @@ def test_deleted_barrier_is_reported_with_its_lines() -> None:
     with pytest.raises(RaceDetectedError) as info:
         _tri_solve(source.replace(BARRIER, ""))
     msg = str(info.value)
-    assert f"write at kernels/chunk_tri_solve_invert.metal:{store}:" in msg
-    assert f"read at kernels/chunk_tri_solve_invert.metal:{load}:" in msg
+    assert f"write at kernels/chunk_tri_solve_invert/chunk_tri_solve_invert.metal:{store}:" in msg
+    assert f"read at kernels/chunk_tri_solve_invert/chunk_tri_solve_invert.metal:{load}:" in msg
     assert "races with" in msg
     assert "of threadgroup (" in msg
 

@@ -45,7 +45,8 @@ def f(*a):
 mx.export_function(sys.argv[2], f, *arrays)
 """
 
-KERNEL = Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert.metal"
+KERNEL = (Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert"
+          / "chunk_tri_solve_invert.metal")
 
 CASES = {
     "chunk_tri_solve_invert": dict(

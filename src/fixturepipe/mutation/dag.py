@@ -9,12 +9,10 @@ artifacts/logs/mutants/ only: mutant jobs never touch the real kernel's runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-import fixturepipe
 from fixturepipe import paths
-from fixturepipe.config_checks import Fixture
+from fixturepipe.fixture import Fixture
 from fixturepipe.golden import GoldenMissingError
 from fixturepipe.mutation.generate import mutants_of_file
 from fixturepipe.mutation.killmatrix import equivalences_for
@@ -23,8 +21,6 @@ from fixturepipe.mutation.tokens import TokenizeError
 MUTANTS_ROOT = f"{paths.ARTIFACTS}/mutants"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RACE_TIMEOUT = 120.0
-_MODULES = ("__init__.py", "tokens.py", "code.py", "operators.py", "generate.py", "runner.py",
-            "killmatrix.py", "report.py", "dag.py")
 
 
 def kernel_dir(kernel: str) -> str:
@@ -144,18 +140,10 @@ def matrix_params(kernel: str, fixture_names: list[str], config: Mapping[str, An
         raise WorkflowError(str(exc)) from None
 
 
-def code_inputs(plan: Any, root: str | Path, script: str) -> list[str]:
-    """Code a mutation rule runs: its script, the mutation package, and for the mutant
-    jobs the kernel and compare modules; declared as inputs so an edit reruns the rule
-    (`shell:` rules do not track their script themselves)."""
-    root = Path(root).resolve()
-    package = Path(fixturepipe.__file__).parent / "mutation"
-    mine = {paths.relative(package / name, root) for name in _MODULES}
-    mine.add(paths.relative(root / "scripts" / script, root))
-    if script == "mutant_run.py":
-        mine |= {p for p in plan.code("kernel") + plan.code("compare")
-                 if not p.startswith("scripts/")}
-    return sorted(mine)
+def code_inputs(plan: Any, script: str, kernel: str | None = None) -> list[str]:
+    """Code a mutation rule runs: its script and what it imports, derived from the imports
+    (declared as inputs so an edit reruns the rule; `shell:` rules do not track it)."""
+    return plan.code(script, kernel)
 
 
 def fixture_files(plan: Any, kernel: str) -> list[str]:

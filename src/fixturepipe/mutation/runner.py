@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from fixturepipe import backends, compare, fixture_io, kernel_stage, references
-from fixturepipe.config_checks import Fixture
+from fixturepipe import backends, compare, fixture_io, kernel_python, kernel_stage
+from fixturepipe.fixture import Fixture
 from fixturepipe.mutation.generate import Mutant, find_mutant
 from fixturepipe.spec import KernelSpec
 
@@ -76,7 +76,7 @@ def _verdict(
     """The first failing metric of the real comparison, None when the outputs pass."""
     fixture = data.fixture
     oracle = (
-        references.compute(fixture.reference, inputs, fixture.sizes, np.float64)
+        kernel_python.oracle(spec, fixture, inputs)
         if fixture.oracle_tolerance
         else None
     )
