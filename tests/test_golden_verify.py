@@ -38,9 +38,12 @@ def test_accept_writes_golden_set_and_verify_uses_it(tmp_path: Path) -> None:
     repro_file = project / f"artifacts/reproduce/{KERNEL}/g/reproducibility.json"
     repro = json.loads(repro_file.read_text())
     assert repro["passed"] and all(f["identical"] for f in repro["files"])
-    # A second accept with unchanged config changes nothing.
+    # A second accept with unchanged config changes nothing, not even an mtime.
+    files = sorted((project / "artifacts").rglob("fixtures/**/*.bin"))
+    mtimes = [p.stat().st_mtime_ns for p in files]
     again = snakemake(project, "-j2", "accept")
-    assert f"accept: unchanged: {KERNEL}/g" in again.stdout
+    assert f"accept: unchanged (files and mtimes untouched): {KERNEL}/g" in again.stdout
+    assert [p.stat().st_mtime_ns for p in files] == mtimes
 
 
 def test_truncated_golden_file_fails_verify_naming_file_and_hashes(tmp_path: Path) -> None:
