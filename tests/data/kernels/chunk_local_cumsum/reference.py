@@ -1,0 +1,28 @@
+"""References of chunk_local_cumsum: the float32 sum in the kernel's order, and the exact sum."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from fixturepipe.kernel_lib import fla
+
+
+def _cumsum(g: np.ndarray, bt: int, dtype: type) -> np.ndarray:
+    chunks = fla.chunk_view(g.astype(dtype), bt)  # [B, NT, H, BT]
+    return fla.unchunk(np.cumsum(chunks, axis=3, dtype=dtype))
+
+
+def sequential_cumsum(
+    inputs: Mapping[str, np.ndarray], sizes: Mapping[str, int]
+) -> dict[str, np.ndarray]:
+    """float32 running sum in time order (numpy's cumsum adds sequentially, as the kernel)."""
+    return {"o": _cumsum(inputs["g"], sizes["BT"], np.float32)}
+
+
+def exact_cumsum(
+    inputs: Mapping[str, np.ndarray], sizes: Mapping[str, int]
+) -> dict[str, np.ndarray]:
+    """The float64 oracle (exact for these few float32 terms up to rounding of the last bits)."""
+    return {"o": _cumsum(inputs["g"], sizes["BT"], np.float64)}
