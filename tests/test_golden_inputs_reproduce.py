@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fixturepipe import fixture_io, generators, golden, manifest, paths, plan
-from fixturepipe.config_checks import Fixture
+from fixturepipe import fixture_io, golden, kernel_python, manifest, paths, plan
+from fixturepipe.fixture import Fixture
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = "config/config.yaml"
@@ -37,9 +37,7 @@ def test_the_committed_config_has_accepted_fixtures() -> None:
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.key for f in FIXTURES])
 def test_inputs_and_meta_regenerate_to_golden_bytes(fixture: Fixture, tmp_path: Path) -> None:
     spec = PLAN.specs[fixture.kernel]
-    arrays = generators.generate(
-        fixture.generator, fixture.seed, fixture.sizes, fixture.generator_params
-    )
+    arrays = kernel_python.generate(spec, fixture)
     fixture_io.write_inputs(tmp_path, spec, fixture, arrays)
     sums = golden.read_manifest(REPO)
     names = [paths.input_file(spec, t.name) for t in spec.inputs] + [paths.meta_file(spec)]

@@ -8,7 +8,7 @@ import mlx.core as mx
 import numpy as np
 
 from fixturepipe import backends, kernel_stage, spec
-from fixturepipe.config_checks import Fixture
+from fixturepipe.fixture import Fixture
 from fixturepipe.metal_cpu import metal_kernel
 
 REPO = Path(__file__).resolve().parents[1]

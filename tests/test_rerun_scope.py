@@ -66,7 +66,7 @@ def test_tolerance_edit_reruns_only_that_fixtures_compare(project: Path) -> None
     [
         (f"kernels/{KERNEL}/generators.py", "inputs"),
         (f"kernels/{KERNEL}/reference.py", "reference"),
-        ("src/fixturepipe/kernel_lib/fla.py", "inputs"),
+        ("src/fixturepipe/kernel_lib/chunks.py", "inputs"),
         ("src/fixturepipe/compare.py", "compare"),
     ],
 )
@@ -91,8 +91,8 @@ def test_nothing_left_to_do_after_edits_are_undone(project: Path) -> None:
     The edits are made here (under ``-n 2`` this test may run on a worker that ran no
     other test of this module, whose copy of the project was never edited).
     """
-    for relpath, old in ((f"kernels/{KERNEL}.metal", "// Outputs:"),
-                         ("src/fixturepipe/generators.py", "from __future__ import annotations")):
+    for relpath, old in ((f"kernels/{KERNEL}/{KERNEL}.metal", "// Outputs:"),
+                         (f"kernels/{KERNEL}/generators.py", "from __future__ import annotations")):
         path = project / relpath
         original = path.read_text()
         assert old in original, f"{old!r} not in {relpath}"

@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from fixturepipe.kernel_lib import fla
+from fixturepipe.kernel_lib import chunks
 
 
 def _blocks(sizes: Mapping[str, int]) -> Iterator[tuple[int, slice, int]]:
     """(batch, row slice, head) of every [BT, BT] block, in draw order."""
-    return fla.chunks(sizes["B"], sizes["T"], sizes["H"], sizes["BT"])
+    return chunks.chunk_slices(sizes["B"], sizes["T"], sizes["H"], sizes["BT"])
 
 
 def _empty(sizes: Mapping[str, int]) -> np.ndarray:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from fixturepipe.kernel_lib import fla
+from fixturepipe.kernel_lib import chunks
 
 
 def _substitution64(a_strict: np.ndarray, bt: int) -> np.ndarray:
@@ -23,7 +23,7 @@ def _substitution64(a_strict: np.ndarray, bt: int) -> np.ndarray:
     Row i of X is e_i - sum_{k<i} L[i, k] X[k, :], accumulated for k = 0, 1, ...
     with elementwise IEEE operations only, so the bytes are the same everywhere.
     """
-    lower = np.tril(fla.chunk_view(a_strict, bt).astype(np.float64), k=-1)
+    lower = np.tril(chunks.padded_chunks(a_strict, bt).astype(np.float64), k=-1)
     x = np.zeros_like(lower)
     for i in range(bt):
         row = np.zeros((*lower.shape[:-2], bt), dtype=np.float64)
@@ -31,7 +31,7 @@ def _substitution64(a_strict: np.ndarray, bt: int) -> np.ndarray:
         for k in range(i):
             row -= lower[..., i, k, None] * x[..., k, :]
         x[..., i, :] = row
-    return fla.unchunk(x)
+    return chunks.unchunk(x, a_strict.shape[1])
 
 
 def unit_lower_inverse(
@@ -46,7 +46,7 @@ def unit_lower_inverse(
     a = inputs["a_strict"]
     bt = sizes["BT"]
     out = np.zeros_like(a, dtype=np.float32)
-    for b, rows, head in fla.chunks(a.shape[0], a.shape[1], a.shape[2], bt):
+    for b, rows, head in chunks.chunk_slices(a.shape[0], a.shape[1], a.shape[2], bt):
         m_strict = np.tril(a[b, rows, head, :], k=-1)
         m_full = np.eye(bt, dtype=np.float32) + m_strict
         out[b, rows, head, :] = np.linalg.inv(m_full).astype(np.float32)

@@ -55,7 +55,7 @@ def test_every_module_a_script_imports_is_a_code_input(repo_plan: plan.Plan, scr
     assert not missing, f"scripts/{script}.py imports {sorted(missing)}, not declared"
     if script in RUNS_KERNEL_FILE:
         assert f"kernels/{KERNEL}/{RUNS_KERNEL_FILE[script]}" in declared
-        assert "src/fixturepipe/kernel_lib/fla.py" in declared
+        assert "src/fixturepipe/kernel_lib/chunks.py" in declared
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,8 @@ from .test_chunk_tri_solve_invert import (
 )
 from .test_half_bfloat_rounding import ARITH, CONVERT, bf16_bits, special_floats
 
-KERNEL = Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert.metal"
+KERNEL = (Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert"
+          / "chunk_tri_solve_invert.metal")
 
 pytestmark = pytest.mark.skipif(
     platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"),
@@ -114,7 +115,8 @@ def test_chunk_tri_solve_invert_seed_fixture_identical_under_qemu() -> None:
     def run(kwargs: dict) -> list[np.ndarray]:
         kernel = metal_kernel(
             "chunk_tri_solve_invert", ["a_strict"], ["a_inv"], KERNEL.read_text(),
-            source_path="kernels/chunk_tri_solve_invert.metal", timeout=300, **kwargs,
+            source_path="kernels/chunk_tri_solve_invert/chunk_tri_solve_invert.metal",
+            timeout=300, **kwargs,
         )
         (out,) = kernel(inputs=[mx.array(a_strict)], grid=(T, H, B), threadgroup=(BT, 1, 1),
                         output_shapes=[a_strict.shape], output_dtypes=[mx.float32],

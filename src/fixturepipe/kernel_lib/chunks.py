@@ -4,10 +4,13 @@ FLA processes a sequence in chunks of ``BT`` tokens; when ``T`` is not a
 multiple of ``BT`` the last chunk holds ``T % BT`` valid tokens and a kernel
 masks the rest.  References work on a zero-padded ``[B, NT, H, BT, ...]`` copy
 (``NT = ceil(T / BT)``), whose padding rows a kernel's masked loads also see
-as zeros, and cut the padding off again on the way out.
+as zeros, and cut the padding off again on the way out.  Generators draw chunk
+by chunk in the order of :func:`chunk_slices` (the seed script's order).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -39,3 +42,15 @@ def valid_rows(length: int, chunk: int) -> np.ndarray:
     """``[NT, chunk]`` booleans: which rows of each chunk are real tokens (``< length``)."""
     nt = num_chunks(length, chunk)
     return (np.arange(nt * chunk) < length).reshape(nt, chunk)
+
+
+def chunk_slices(
+    batches: int, length: int, heads: int, chunk: int
+) -> Iterator[tuple[int, slice, int]]:
+    """(batch, token slice, head) of every chunk in draw order: batch, then chunk, then head
+    (for one head and one chunk per batch, the seed script's order).  The last slice of a
+    sequence may be partial."""
+    for b in range(batches):
+        for c in range(num_chunks(length, chunk)):
+            for h in range(heads):
+                yield b, slice(c * chunk, min((c + 1) * chunk, length)), h

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from fixturepipe.kernel_lib import fla
+from fixturepipe.kernel_lib import chunks
 
 
 def _cumsum(g: np.ndarray, bt: int, dtype: type) -> np.ndarray:
-    chunks = fla.chunk_view(g.astype(dtype), bt)  # [B, NT, H, BT]
-    return fla.unchunk(np.cumsum(chunks, axis=3, dtype=dtype))
+    blocks = chunks.padded_chunks(g.astype(dtype), bt)  # [B, NT, H, BT]
+    return chunks.unchunk(np.cumsum(blocks, axis=3, dtype=dtype), g.shape[1])
 
 
 def sequential_cumsum(
