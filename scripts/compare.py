@@ -26,24 +26,33 @@ def main(smk):
         "tolerance": dict(fixture.tolerance), "oracle_tolerance": dict(fixture.oracle_tolerance),
         "kernel_error": None,
     }
-    if run["status"] != "ok":
-        result["kernel_error"] = {"type": run["error"], "message": run["message"]}
-        verdict = {"passed": False, "failing_metric": "kernel_error",
-                   "failures": [f"kernel failed: {run['error']}: {run['message']}"], "outputs": {}}
-    else:
-        try:
-            refs = fixture_io.read_references(source_dir, spec, fixture)
-            inputs = fixture_io.read_inputs(Path(smk.input.inputs[0]).parent, spec, fixture)
+    try:
+        refs = fixture_io.read_references(source_dir, spec, fixture)
+        inputs = fixture_io.read_inputs(Path(smk.input.inputs[0]).parent, spec, fixture)
+        oracle = kernel_python.oracle(spec, fixture, inputs)
+        # Tolerances that an all-zero output or the poison would pass are a config error,
+        # whatever the kernel did (issue 10): checked for every fixture, every run.
+        vacuous = compare.vacuous(refs, oracle, fixture.tolerance, fixture.oracle_tolerance)
+        if run["status"] != "ok":
+            result["kernel_error"] = {"type": run["error"], "message": run["message"]}
+            verdict = {"passed": False, "failing_metric": "kernel_error", "outputs": {},
+                       "failures": [f"kernel failed: {run['error']}: {run['message']}"]}
+        else:
             outputs = fixture_io.read_outputs(Path(smk.input.outputs[0]).parent, spec, fixture)
-            oracle = kernel_python.oracle(spec, fixture, inputs)
             verdict = compare.compare(outputs, refs, oracle, fixture.tolerance,
                                       fixture.oracle_tolerance)
             shapes = {t.name: t.shape for t in spec.outputs}
             diagnosis.annotate(verdict, outputs, refs, shapes, fixture.sizes, fixture.tolerance)
             error_map.add_block_maps(verdict, outputs, refs, shapes, fixture.sizes)
-        except binio.FixtureFileError as exc:
-            verdict = {"passed": False, "failing_metric": "fixture_file",
-                       "failures": [str(exc)], "outputs": {}}
+    except binio.FixtureFileError as exc:
+        vacuous = []
+        verdict = {"passed": False, "failing_metric": "fixture_file",
+                   "failures": [str(exc)], "outputs": {}}
+    if vacuous:
+        result["config_error"] = vacuous
+        verdict.update(passed=False, failing_metric="tolerance", failures=[
+            f"configuration error: fixture {fixture.key!r}, field tolerance: {p}"
+            for p in vacuous] + verdict["failures"])
     result.update(verdict)
     atomic.write_json(smk.output.compare, compare.json_safe(result))
 

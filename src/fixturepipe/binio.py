@@ -1,7 +1,9 @@
 """Raw little-endian C-order arrays on disk, read back with their size checked.
 
 The fixture format is deliberately the seed script's: bare ``ndarray.tofile``
-bytes, shape and dtype kept in the meta file, so a Rust crate can
+bytes, shape and dtype kept in the meta file (``bfloat16`` is the upper 16 bits
+of a float32, little-endian, as mlx-native's files; numpy handles it through
+``ml_dtypes``), so a Rust crate can
 ``include_bytes!`` them.  Reading checks the byte count so a truncated file is a
 clear error naming the file instead of a reshape traceback.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import ml_dtypes  # noqa: F401  (registers the "bfloat16" dtype name with numpy)
 import numpy as np
 
 from fixturepipe import atomic

@@ -1,7 +1,10 @@
 """Compare kernel outputs with the float32 reference and the float64 oracle, against tolerances.
 
 Per output: max abs error, max relative error, relative L2 (||out - ref|| /
-||ref||), max ULP distance, and the non-finite elements where the reference is
+||ref|| over the elements finite on both sides), FLA's relative RMS (the same
+ratio over every element, so any NaN or inf makes it infinite, as FLA's
+``assert_close`` fails on them), max ULP distance (in the output's own dtype:
+float32, float16 or bfloat16), and the non-finite elements where the reference is
 finite, by cause (:mod:`fixturepipe.poison`): unwritten (still the output
 poison), NaN read from uninitialised threadgroup memory, NaN or +-inf written by
 the kernel.  A failing output gives one failure sentence naming its first
@@ -28,12 +31,17 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 
 from fixturepipe import poison
 
-_INT_VIEW = {np.dtype(np.float32): np.int32, np.dtype(np.float16): np.int16}
-METRICS = ("max_abs", "max_rel", "rel_l2", "max_ulp", "max_ulp_elementwise")
+_INT_VIEW = {
+    np.dtype(np.float32): np.int32,
+    np.dtype(np.float16): np.int16,
+    np.dtype(ml_dtypes.bfloat16): np.int16,
+}
+METRICS = ("max_abs", "max_rel", "rel_l2", "rel_rms", "max_ulp", "max_ulp_elementwise")
 
 
 def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -63,6 +71,7 @@ def metrics(out: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
     ref_norm = float(np.sqrt(np.sum(r * r)))
     diff_norm = float(np.sqrt(np.sum(diff * diff)))
     rel_l2 = diff_norm / ref_norm if ref_norm > 0 else 0.0 if diff_norm == 0 else math.inf
+    rel_rms = rel_l2 if bool(both.all()) else math.inf
     with np.errstate(over="ignore", invalid="ignore"):
         ref_as_out = ref[both].astype(out.dtype)
     ulp = ulp_distance(out[both], ref_as_out) if out.dtype in _INT_VIEW else np.zeros(0)
@@ -76,6 +85,7 @@ def metrics(out: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
         "max_abs": max_abs,
         "max_rel": float((diff[nonzero] / np.abs(r[nonzero])).max()) if nonzero.any() else 0.0,
         "rel_l2": rel_l2,
+        "rel_rms": rel_rms,
         "max_ulp": max_ulp,
         "max_ulp_elementwise": int(ulp.max()) if ulp.size else 0,
         "scale": scale,
@@ -170,6 +180,38 @@ def compare(
         "failures": sentences,
         "outputs": per_output,
     }
+
+
+def vacuous(
+    references: Mapping[str, np.ndarray],
+    oracle: Mapping[str, np.ndarray] | None,
+    tolerance: Mapping[str, Any],
+    oracle_tolerance: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Sentences, one per output, for tolerances that would pass an all-zero output or the
+    output poison (a launch that wrote nothing): such a fixture cannot catch a kernel that
+    does nothing, so it is a configuration error, whatever the kernel wrote.
+
+    Each sentence names the output and the tolerance metrics that let the fake through
+    with the values it scores.
+    """
+    problems = []
+    for name, ref in references.items():
+        for what, fake in (("an all-zero output", np.zeros_like(ref)),
+                           ("the NaN poison of an unwritten output",
+                            poison.poisoned(ref.shape, ref.dtype))):
+            verdict = compare({name: fake}, {name: ref},
+                              {name: oracle[name]} if oracle is not None else None,
+                              tolerance, oracle_tolerance)
+            if verdict["passed"]:
+                scores = verdict["outputs"][name]["vs_reference"]
+                used = [k for k in METRICS if k in tolerance] or ["(none set)"]
+                shown = ", ".join(f"{k} {scores[k]:.6g} <= {tolerance[k]:.6g}"
+                                  if k in tolerance else k for k in used)
+                problems.append(f"{name}: the tolerances accept {what} ({shown}); "
+                                "tighten them, or change the fixture so its reference is "
+                                "not all zero")
+    return problems
 
 
 def json_safe(obj: Any) -> Any:

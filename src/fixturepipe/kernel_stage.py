@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -101,10 +102,19 @@ def run(
             verbose=False,
         )
         arrays = {
-            t.name: np.array(o, copy=True) for t, o in zip(spec.outputs, outputs, strict=True)
+            t.name: _to_numpy(o, mx) for t, o in zip(spec.outputs, outputs, strict=True)
         }
     except BackendUnavailable:
         raise
     except faults as exc:
         raise KernelFault(getattr(exc, "kind", type(exc).__name__), str(exc)) from exc
     return arrays
+
+
+def _to_numpy(array: Any, mx: Any) -> np.ndarray:
+    """An MLX output as numpy; bfloat16 (no buffer-protocol format) via its 16-bit pattern."""
+    if array.dtype == mx.bfloat16:
+        import ml_dtypes
+
+        return np.array(array.view(mx.uint16), copy=True).view(ml_dtypes.bfloat16)
+    return np.array(array, copy=True)

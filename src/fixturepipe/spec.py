@@ -28,7 +28,7 @@ SPEC_FILE = "spec.yaml"
 GENERATORS_FILE = "generators.py"
 REFERENCE_FILE = "reference.py"
 DTYPES = ("float32", "float16", "bfloat16", "int32", "uint32")
-TOLERANCE_KEYS = ("max_abs", "max_rel", "rel_l2", "max_ulp", "max_ulp_elementwise")
+TOLERANCE_KEYS = ("max_abs", "max_rel", "rel_l2", "rel_rms", "max_ulp", "max_ulp_elementwise")
 
 _EXPR = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
 _TENSOR = {
@@ -47,6 +47,7 @@ TOLERANCE_SCHEMA: dict[str, Any] = {
         "max_abs": {"type": "number", "minimum": 0},
         "max_rel": {"type": "number", "minimum": 0},
         "rel_l2": {"type": "number", "minimum": 0},
+        "rel_rms": {"type": "number", "minimum": 0},
         "max_ulp": {"type": "number", "minimum": 0},
         "max_ulp_elementwise": {"type": "integer", "minimum": 0},
         "require_finite": {"type": "boolean"},
