@@ -30,6 +30,7 @@ except (ConfigError, SpecError) as exc:
 # Input functions: a golden fixture reads golden files, a candidate its generated ones.
 inputs_of = lambda k, f: list(PLAN.fixture_inputs(k, f).values())
 references_of = lambda k, f: list(PLAN.fixture_references(k, f).values())
+chained_of = lambda k, f: list(PLAN.chained_inputs(k, f).values())  # upstream generated files
 LOGS = paths.LOG_DIR
 # Rule commands run `python` from the environment running Snakemake (the project's .venv),
 # whether or not it is activated. One OpenBLAS thread per job: jobs already run in
@@ -123,6 +124,8 @@ for kernel, spec in PLAN.specs.items():
             f"inputs_{kernel}"
         input:
             spec=str(spec.path),
+            chained=snakefile_support.per_fixture(chained_of, kernel),
+            imported=snakefile_support.per_fixture(PLAN.imported_files, kernel),
             code=PLAN.code("inputs", kernel),
         output:
             inputs=inputs_out,
@@ -137,7 +140,11 @@ for kernel, spec in PLAN.specs.items():
             software=NUMERIC_STACK,
             job=snakefile_support.job(
                 f"inputs_{kernel}",
-                lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).generation_params()},
+                lambda w, k=kernel: {
+                    "kernel": k,
+                    "fixture": PLAN.fixture(k, w.fixture).generation_params(),
+                    "chained": PLAN.chained_inputs(k, w.fixture),
+                },
             ),
         log:
             f"{LOGS}/inputs/{kernel}/{{fixture}}.log",
@@ -152,6 +159,7 @@ for kernel, spec in PLAN.specs.items():
         input:
             spec=str(spec.path),
             inputs=inputs_out,
+            imported=snakefile_support.per_fixture(PLAN.imported_files, kernel),
             code=PLAN.code("reference", kernel),
         output:
             refs=refs_out,

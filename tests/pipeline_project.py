@@ -81,9 +81,9 @@ def snakemake(root: Path, *args: str, timeout: float = 300) -> subprocess.Comple
 _JOB_ANY = re.compile(r"^(?:local)?rule (\S+):$", re.MULTILINE)
 
 
-def planned_jobs(root: Path, target: str = "verify") -> set[tuple[str, str]]:
+def planned_jobs(root: Path, target: str = "verify", *args: str) -> set[tuple[str, str]]:
     """(rule, fixture or '') of every job Snakemake's own dry run would execute."""
-    proc = snakemake(root, "-n", "-j1", target)
+    proc = snakemake(root, "-n", "-j1", target, *args)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = proc.stdout
     jobs: set[tuple[str, str]] = set()

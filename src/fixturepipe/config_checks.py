@@ -11,11 +11,12 @@ No numpy here: this runs on every Snakemake invocation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from fixturepipe import backends, expr
+from fixturepipe import backends, expr, fixture_sources
 from fixturepipe.fixture import Fixture
 from fixturepipe.spec import KernelSpec
 
@@ -60,12 +61,19 @@ def check_schema(config: Mapping[str, Any], schema_path: str, configfile: str) -
 
 
 def check(
-    config: Mapping[str, Any], specs: Mapping[str, KernelSpec], configfile: str
+    config: Mapping[str, Any],
+    specs: Mapping[str, KernelSpec],
+    configfile: str,
+    root: str | Path = ".",
 ) -> list[Fixture]:
-    """Return the fixtures of a schema-valid ``config``, or raise :class:`ConfigError`."""
+    """Return the fixtures of a schema-valid ``config``, or raise :class:`ConfigError`.
+
+    ``root`` is the project folder that imported fixtures' folders are relative to.
+    """
     problems: list[str] = []
     fixtures: list[Fixture] = []
     seen: dict[tuple[str, str], int] = {}
+    chains: dict[str, tuple[str, Mapping[str, Mapping[str, str]]]] = {}
     default_backend = config.get("backend", "auto")
     for index, raw in enumerate(config.get("fixtures", [])):
         name = raw["name"]
@@ -85,7 +93,13 @@ def check(
                 f"(kernels/*/spec.yaml): {', '.join(sorted(specs)) or 'none'}."
             )
             continue
-        fixture_problems = _check_fixture(raw, spec, where)
+        meta: dict[str, Any] = {}
+        fixture_problems: list[str] = []
+        if "import" in raw:
+            fixture_problems, meta = fixture_sources.import_problems(
+                raw["import"], spec, Path(root), where)
+            raw = {**raw, "sizes": _imported_sizes(raw, spec, meta, where, fixture_problems)}
+        fixture_problems += _check_fixture(raw, spec, where)
         requested = raw.get("backend", default_backend)
         try:
             backend = backends.resolve_name(requested)
@@ -101,27 +115,50 @@ def check(
         problems += fixture_problems
         if fixture_problems:
             continue
-        generator = dict(raw["generator"])
+        generator = dict(raw.get("generator") or {"name": ""})
+        if raw.get("inputs"):
+            chains[f"{kernel}/{name}"] = (where, raw["inputs"])
         fixtures.append(
             Fixture(
                 kernel=kernel,
                 name=name,
                 sizes={s: int(raw["sizes"][s]) for s in spec.sizes},
-                seed=int(raw["seed"]),
+                seed=int(raw.get("seed", 0)),
                 generator=generator.pop("name"),
                 generator_params=generator,
                 reference=raw.get("reference", spec.reference),
-                tolerance={**spec.tolerance, **raw.get("tolerance", {})},
+                tolerance={**spec.tolerance, **meta.get("tolerance", {}),
+                           **raw.get("tolerance", {})},
                 oracle_tolerance=dict(raw.get("oracle_tolerance", {})),
                 backend=backend,
                 race_check=bool(raw.get("race_check", False)),
                 timeout=float(raw.get("timeout", spec.timeout)),
                 description=raw.get("description", ""),
+                inputs_from={k: dict(v) for k, v in (raw.get("inputs") or {}).items()},
+                imported=dict(raw.get("import") or {}),
             )
         )
+    if not problems:
+        problems += fixture_sources.chain_problems(
+            chains, {f.key: f.sizes for f in fixtures}, specs)
     if problems:
         raise ConfigError(configfile, problems)
     return fixtures
+
+
+def _imported_sizes(
+    raw: Mapping[str, Any], spec: KernelSpec, meta: Mapping[str, Any], where: str,
+    problems: list[str],
+) -> dict[str, Any]:
+    """An imported fixture's sizes: the config's, else the meta file's (they must agree)."""
+    sizes = dict(raw.get("sizes") or {})
+    for name in spec.sizes:
+        if name in meta and name in sizes and int(meta[name]) != int(sizes[name]):
+            problems.append(f"{where}, field sizes.{name}: {sizes[name]}, but the imported "
+                            f"meta file says {meta[name]}.")
+        elif name in meta and name not in sizes:
+            sizes[name] = int(meta[name])
+    return sizes
 
 
 def selected_kernels(
@@ -142,7 +179,7 @@ def selected_kernels(
 
 def _check_fixture(raw: Mapping[str, Any], spec: KernelSpec, where: str) -> list[str]:
     problems: list[str] = []
-    sizes = raw["sizes"]
+    sizes = raw.get("sizes") or {}
     missing = [s for s in spec.sizes if s not in sizes]
     extra = [s for s in sizes if s not in spec.sizes]
     if missing:
@@ -172,6 +209,22 @@ def _check_fixture(raw: Mapping[str, Any], spec: KernelSpec, where: str) -> list
                 f"{where}, field sizes ({named}): {message} "
                 f"(constraint {check!r} of kernel {spec.name!r} in {_rel(spec.path)})."
             )
+    made = set(raw.get("inputs") or {}) | ({t.name for t in spec.inputs} if "import" in raw
+                                           else set())
+    unmade = [t.name for t in spec.inputs if t.name not in made]
+    if "import" in raw and ("generator" in raw or raw.get("inputs")):
+        problems.append(f"{where}, field import: an imported fixture takes every input from "
+                        "its folder; drop `generator` and `inputs`.")
+    if "generator" not in raw:
+        if unmade:
+            problems.append(f"{where}, field generator: missing; input(s) {', '.join(unmade)} "
+                            "are neither chained (`inputs:`) nor imported, so a generator must "
+                            "make them.")
+        if "seed" not in raw and unmade:
+            problems.append(f"{where}, field seed: missing (the generator's seed).")
+        return problems + _check_reference(raw, spec, where)
+    if "seed" not in raw:
+        problems.append(f"{where}, field seed: missing (the generator's seed).")
     generator = raw["generator"]["name"]
     if generator not in spec.generators:
         problems.append(
@@ -181,6 +234,11 @@ def _check_fixture(raw: Mapping[str, Any], spec: KernelSpec, where: str) -> list
         )
     else:
         problems += _check_generator_params(raw["generator"], spec, where)
+    return problems + _check_reference(raw, spec, where)
+
+
+def _check_reference(raw: Mapping[str, Any], spec: KernelSpec, where: str) -> list[str]:
+    problems = []
     reference = raw.get("reference", spec.reference)
     if reference not in spec.references:
         problems.append(
@@ -213,8 +271,6 @@ def _check_generator_params(
 
 def _rel(path: Any) -> str:
     """A spec path as the user knows it: relative to the working directory when inside it."""
-    from pathlib import Path
-
     try:
         return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:

@@ -14,7 +14,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Fixture:
-    """One validated fixture: a kernel, sizes, a seeded generator, a reference, tolerances."""
+    """One validated fixture: a kernel, sizes, a seeded generator, a reference, tolerances.
+
+    ``inputs_from`` chains inputs to other fixtures (``{input: {"from": "<kernel>/<fixture>",
+    "output" | "input": name}}``, docs/pipeline.md "Chained fixtures"); ``imported`` takes
+    inputs and references from a hand-made folder (``{"folder", "sha256"}``).  Both are
+    empty for a fixture its generator makes alone.
+    """
 
     kernel: str
     name: str
@@ -29,6 +35,8 @@ class Fixture:
     race_check: bool
     timeout: float
     description: str = ""
+    inputs_from: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    imported: Mapping[str, Any] = field(default_factory=dict)
     golden: bool = field(default=False, compare=False)
 
     @classmethod
@@ -52,6 +60,8 @@ class Fixture:
             backend=params.get("backend", ""),
             race_check=bool(params.get("race_check", False)),
             timeout=float(params.get("timeout", 60.0)),
+            inputs_from={k: dict(v) for k, v in params.get("inputs", {}).items()},
+            imported=dict(params.get("import", {})),
         )
 
     @property
@@ -66,11 +76,21 @@ class Fixture:
             "seed": self.seed,
             "generator": {"name": self.generator, **self.generator_params},
             "reference": self.reference,
+            **self._sources(),
         }
 
     def reference_params(self) -> dict[str, Any]:
         """What the ``reference`` rule depends on."""
-        return {"sizes": dict(self.sizes), "reference": self.reference}
+        return {"sizes": dict(self.sizes), "reference": self.reference, **self._sources()}
+
+    def _sources(self) -> dict[str, Any]:
+        """Chained and imported inputs, only when there are any (other params stay as they were)."""
+        extra: dict[str, Any] = {}
+        if self.inputs_from:
+            extra["inputs"] = {k: dict(v) for k, v in self.inputs_from.items()}
+        if self.imported:
+            extra["import"] = dict(self.imported)
+        return extra
 
     def kernel_params(self) -> dict[str, Any]:
         """What the ``kernel`` rule depends on (the backend is in the output path)."""

@@ -33,7 +33,11 @@ def meta(spec: KernelSpec, fixture: Fixture) -> dict[str, Any]:
     out["reference_impl"] = reference_impl
     out.update({k: v for k, v in spec.meta.items() if k not in out})
     out["fixture"] = fixture.name
-    out["generator"] = {"name": fixture.generator, **fixture.generator_params}
+    out["generator"] = (
+        {"name": fixture.generator, **fixture.generator_params} if fixture.generator else None
+    )
+    if fixture.inputs_from:  # only chained fixtures carry the key (older meta files keep bytes)
+        out["inputs_from"] = {k: dict(v) for k, v in fixture.inputs_from.items()}
     out["reference"] = fixture.reference
     out["inputs"] = {
         t.name: {"file": paths.input_file(spec, t.name), "shape": list(t.shape_for(sizes)),

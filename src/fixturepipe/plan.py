@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from fixturepipe import code_deps, config_checks, golden, paths, spec
+from fixturepipe import code_deps, config_checks, fixture_sources, golden, paths, spec
 from fixturepipe.fixture import Fixture
 from fixturepipe.spec import KernelSpec
 
@@ -90,6 +90,21 @@ class Plan:
         d = self.source_dir(kernel, name)
         return {t.name: f"{d}/{paths.reference_file(s, t.name)}" for t in s.outputs}
 
+    def chained_inputs(self, kernel: str, name: str) -> dict[str, str]:
+        """{input name: upstream generated file} of a chained fixture (empty otherwise)."""
+        f = self.fixture(kernel, name)
+        return {
+            x: fixture_sources.upstream_file(self.specs[link["from"].split("/", 1)[0]], link)
+            for x, link in f.inputs_from.items()
+        }
+
+    def imported_files(self, kernel: str, name: str) -> list[str]:
+        """The hand-made folder's files of an imported fixture (empty otherwise)."""
+        f = self.fixture(kernel, name)
+        if not f.imported:
+            return []
+        return list(fixture_sources.imported_files(f, self.specs[kernel]).values())
+
     def run_files(self, f: Fixture) -> list[str]:
         """Kernel outputs and ``run.json`` of a fixture (checksummed)."""
         s = self.specs[f.kernel]
@@ -144,7 +159,7 @@ def build(config: Mapping[str, Any], root: str | Path, configfiles: Sequence[str
     root = Path(root).resolve()
     configfile = ", ".join(str(c) for c in configfiles) or "config"
     specs = spec.load_all(root / str(config.get("kernels_dir", "kernels")))
-    fixtures = config_checks.check(config, specs, configfile)
+    fixtures = config_checks.check(config, specs, configfile, root)
     sums = golden.read_manifest(root)
     accepted = golden.golden_fixtures(sums)
     fixtures = [replace(f, golden=(f.kernel, f.name) in accepted) for f in fixtures]
