@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pipeline_project import REPO, fixture, make_project
 
-KERNEL_ARGS = ["kernels/chunk_tri_solve_invert.metal", "--input", "a_strict:float32:4x64x1x64",
-               "--output", "a_inv:float32"]
+KERNEL_ARGS = ["kernels/chunk_tri_solve_invert/chunk_tri_solve_invert.metal",
+               "--input", "a_strict:float32:4x64x1x64", "--output", "a_inv:float32"]
 HOLD_LOCK = """
 import fcntl, sys, time
 f = open(sys.argv[1], "a+")
