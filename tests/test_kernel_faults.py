@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline_project import KERNEL, fixture, make_project, snakemake
 
-METAL = f"kernels/{KERNEL}.metal"
+METAL = f"kernels/{KERNEL}/{KERNEL}.metal"
 SMALL = fixture("small")
 WIDE = fixture("wide", seed=9, sizes={"B": 2, "T": 64, "H": 1, "BT": 64})
 
