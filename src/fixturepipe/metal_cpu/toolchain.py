@@ -51,6 +51,7 @@ RUNTIME_FILES = (
     "metal_matrix.h",
     "metal_complex.h",
     "metal_simd_extras.h",
+    "metal_bool_vectors.h",
     "mlx_preamble.h",
     "metal_runtime.h",
     "launcher.h",

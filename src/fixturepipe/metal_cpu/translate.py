@@ -167,6 +167,7 @@ class TranslatedText:
     text: str
     threadgroup_vars: list[str] = field(default_factory=list)
     synchronises: bool = False  # calls a barrier or a simd function
+    bool_vectors: bool = False  # names bool2/3/4 (the unit then enables their swizzles)
 
 
 _SIGNIFICANT = {"num", "id", "punct", "str"}
@@ -248,6 +249,8 @@ def translate(text: str, path: str, site_base: int = 0) -> TranslatedText:
             )
         if t.text in SYNC_FUNCTIONS:
             result.synchronises = True
+        if t.text in ("bool2", "bool3", "bool4"):
+            result.bool_vectors = True
         if _VECTOR_TYPE.fullmatch(t.text) and nxt == "(" and prev not in (".", "->"):
             if prev == "::" and k >= 2 and sig[k - 2].text == "metal":
                 out[sig_idx[k - 1]] = ""

@@ -47,6 +47,8 @@ def build_unit(
     same code (the executor never reassociates; see docs/metal_cpu.md).
     """
     parts = ["#define __FAST_MATH__ 1\n"] if math_mode == "fast" else []
+    if body.bool_vectors or (header is not None and header.bool_vectors):
+        parts.append("#define MTL_BOOL_SWIZZLES 1\n")  # runtime/metal_bool_vectors.h
     parts.append('#include "metal_runtime.h"\n')
     if header is not None and header.text:
         parts += [f"#line 1 {_quote(header_path)}\n", header.text, "\n"]

@@ -7,7 +7,7 @@
 // or the fast ones when the kernel is compiled with math_mode="fast" (__FAST_MATH__
 // defined, as the Metal compiler does; see docs/metal_cpu.md).
 #pragma once
-#include "metal_types.h"
+#include "metal_bool_vectors.h"
 
 namespace metal {
 
@@ -233,7 +233,7 @@ template <class T> METAL_FUNC bool any(T v) {
 #define MTL_PRED(NAME, BUILTIN)                                   \
   template <class T> METAL_FUNC auto NAME(T x) {                  \
     if constexpr (is_vec<T>) {                                    \
-      vec<bool, lanes<T>> r;                                      \
+      mtl_bool_vector<lanes<T>> r;                                \
       for (int i = 0; i < lanes<T>; ++i) r[i] = BUILTIN((float)x[i]); \
       return r;                                                   \
     } else {                                                      \

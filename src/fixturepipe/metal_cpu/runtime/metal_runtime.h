@@ -3,6 +3,7 @@
 // MLX's generated source.
 #pragma once
 #include "metal_types.h"
+#include "metal_bool_vectors.h"
 #include "metal_packed.h"
 #include "metal_matrix.h"
 #include "metal_math.h"

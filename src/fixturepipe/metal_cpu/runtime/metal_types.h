@@ -1,5 +1,5 @@
-// Metal scalar and vector types on the CPU: clang ext_vector_type gives Metal's
-// swizzles (.xy, .rgba) and component-wise arithmetic; half is _Float16 and bfloat
+// Metal scalar and vector types on the CPU (bool vectors: metal_bool_vectors.h): clang
+// ext_vector_type gives Metal's swizzles (.xy, .rgba) and component-wise arithmetic; half is _Float16 and bfloat
 // is __bf16 (compiled with excess precision off, so every operation rounds like the
 // GPU's). No C++ standard library: the runtime links libc only. The float/double ->
 // bfloat conversions clang calls out of line are defined at the end of this file.
@@ -46,7 +46,6 @@ using vec = T __attribute__((ext_vector_type(N)));
   typedef vec<T, 2> NAME##2;        \
   typedef vec<T, 3> NAME##3;        \
   typedef vec<T, 4> NAME##4;
-MTL_VEC_TYPES(bool, bool)
 MTL_VEC_TYPES(signed char, char)
 MTL_VEC_TYPES(unsigned char, uchar)
 MTL_VEC_TYPES(short, short)
