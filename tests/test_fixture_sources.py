@@ -151,3 +151,67 @@ def test_chained_config_error_stops_before_any_job(project: Path) -> None:
     assert "field inputs.a_strict.input: kernel 'chunk_scaled_dot_kkt' has no input 'nope'" \
         in proc.stdout
     assert yaml.safe_load((project / "config" / "config.yaml").read_text())["fixtures"]
+
+
+S = {"B": 1, "T": 64, "H": 2, "Hg": 1, "K": 64, "V": 64, "BT": 64}
+FAMILY = ("chunk_local_cumsum", KKT, KERNEL, "recompute_w_u", "chunk_gated_delta_rule_fwd_h",
+          "chunk_fwd_o")
+
+
+def _sizes(*names: str) -> dict[str, int]:
+    return {n: S[n] for n in names}
+
+
+def _from(fixture_key: str, **kind: str) -> dict[str, str]:
+    return {"from": fixture_key, **kind}
+
+
+# The gated-delta-rule forward pass as one chain: cumsum -> kkt -> solve -> w/u -> h -> o.
+CHAIN = [
+    {"name": "c", "kernel": "chunk_local_cumsum", "sizes": _sizes("B", "T", "H", "BT"),
+     "seed": 1, "generator": {"name": "log_decay"}},
+    {"name": "k", "kernel": KKT, "sizes": _sizes("B", "T", "H", "Hg", "K", "BT"), "seed": 2,
+     "generator": {"name": "fla_keys"},
+     "inputs": {"g": _from("chunk_local_cumsum/c", output="g_c")}},
+    {"name": "s", "kernel": KERNEL, "sizes": _sizes("B", "T", "H", "BT"),
+     "inputs": {"a_strict": _from(f"{KKT}/k", output="A")}},
+    {"name": "w", "kernel": "recompute_w_u", "sizes": S, "seed": 3, "generator": {"name": "fla_wu"},
+     "inputs": {"a_inv": _from(f"{KERNEL}/s", output="a_inv"), "k": _from(f"{KKT}/k", input="k"),
+                "beta": _from(f"{KKT}/k", input="beta"),
+                "g": _from("chunk_local_cumsum/c", output="g_c")}},
+    {"name": "h", "kernel": "chunk_gated_delta_rule_fwd_h", "sizes": S, "seed": 4,
+     "generator": {"name": "fla_state"},
+     "inputs": {"k": _from(f"{KKT}/k", input="k"), "w": _from("recompute_w_u/w", output="w"),
+                "u": _from("recompute_w_u/w", output="u"),
+                "g": _from("chunk_local_cumsum/c", output="g_c")}},
+    {"name": "o", "kernel": "chunk_fwd_o", "sizes": S, "seed": 5,
+     "generator": {"name": "fla_output"},
+     "inputs": {"k": _from(f"{KKT}/k", input="k"),
+                "h": _from("chunk_gated_delta_rule_fwd_h/h", output="h"),
+                "v": _from("chunk_gated_delta_rule_fwd_h/h", output="v_new"),
+                "g": _from("chunk_local_cumsum/c", output="g_c")}},
+]
+
+
+def test_editing_the_kkt_generator_reruns_the_family_below_it_only(tmp_path: Path) -> None:
+    """The family's chain, generated (inputs and references only: the chain is in them):
+    editing kkt's generator reruns kkt and every fixture below it, never the cumsum."""
+    root = make_project(tmp_path / "family", CHAIN, kernels=FAMILY)
+    targets = [f"artifacts/generated/{f['kernel']}/{f['name']}/{f['kernel']}_meta.json"
+               for f in CHAIN]
+    refs = [
+        f"artifacts/generated/{KERNEL}/s/{KERNEL}_a_inv_ref.bin",
+        "artifacts/generated/chunk_fwd_o/o/chunk_fwd_o_o_ref.bin",
+    ]
+    made = snakemake(root, "-j2", *targets, *refs)
+    assert made.returncode == 0, made.stdout + made.stderr
+    path = root / "kernels" / KKT / "generators.py"
+    original = path.read_text()
+    path.write_text(original + "\n# edited\n")
+    try:
+        rerun = planned_jobs(root, *targets, *refs)
+    finally:
+        path.write_text(original)
+    assert {fx for _, fx in rerun} == {"k", "s", "w", "h", "o"}, sorted(rerun)
+    assert not any(rule.endswith("chunk_local_cumsum") for rule, _ in rerun)
+    assert planned_jobs(root, *targets, *refs) == set()
