@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import yaml
 
 from fixturepipe import dvc_integrity
 
-DVC = str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "dvc")
+DVC = str(Path(sys.executable).parent / "dvc")  # the venv running the tests
 
 
 def sh(args: list[str], cwd: Path) -> str:

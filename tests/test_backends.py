@@ -1,0 +1,92 @@
+"""Backend resolution and the launch's fault handling, with real MLX (no Metal on Linux)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import mlx.core as mx
+import pytest
+
+from fixturepipe import backends, kernel_stage, metal_cpu, spec
+from fixturepipe.config_checks import Fixture
+
+REPO = Path(__file__).resolve().parents[1]
+KERNEL = "chunk_tri_solve_invert"
+SIZES = {"B": 1, "T": 64, "H": 1, "BT": 64}
+linux_only = pytest.mark.skipif(sys.platform == "darwin", reason="MLX has Metal on macOS")
+
+
+def test_cpu_is_always_the_cpu_executor() -> None:
+    assert backends.resolve_name("cpu") == "cpu"
+    backend = backends.resolve("cpu")
+    assert backend.name == "cpu" and backend.metal_kernel is metal_cpu.metal_kernel
+    assert backend.device.startswith("cpu:")
+
+
+def test_unknown_backend_names_the_choices() -> None:
+    with pytest.raises(backends.BackendUnavailable) as info:
+        backends.resolve_name("gpu")
+    assert str(info.value) == "unknown backend 'gpu'; choose one of auto, metal, cpu."
+
+
+@linux_only
+def test_without_metal_auto_is_cpu_and_metal_is_refused() -> None:
+    assert backends.metal_available() is False
+    assert backends.resolve_name("auto") == "cpu"
+    with pytest.raises(backends.BackendUnavailable) as info:
+        backends.resolve("metal")
+    message = str(info.value)
+    assert message.startswith("backend 'metal' was requested but MLX has no Metal device on "
+                              f"this machine ({sys.platform}); use backend: cpu (or auto)")
+
+
+def test_race_check_is_refused_on_metal() -> None:
+    metal = backends.Backend("metal", mx.fast.metal_kernel, "metal")
+    with pytest.raises(backends.BackendUnavailable, match="race_check needs the cpu backend"):
+        metal.build("k", ["a"], ["o"], "o[0] = a[0];", race_check=True)
+
+
+def test_cpu_options_reach_the_executor_and_never_mlx() -> None:
+    cpu = backends.resolve("cpu")
+    kernel = cpu.build("k", ["a"], ["o"], "o[0] = a[0];", source_path="x/k.metal",
+                       header_path="x/k.header.metal", race_check=True, timeout=7.5)
+    assert (kernel.source_path, kernel.header_path, kernel.race_check, kernel.timeout) == (
+        "x/k.metal", "x/k.header.metal", True, 7.5)
+    assert kernel.input_names == ["a"] and kernel.output_names == ["o"]
+    metal = backends.Backend("metal", mx.fast.metal_kernel, "metal")
+    assert callable(metal.build("k", ["a"], ["o"], "o[0] = a[0];", "", source_path="x"))
+
+
+def fixture(**params) -> Fixture:
+    return Fixture.from_params(KERNEL, "f", {"sizes": SIZES, **params})
+
+
+def test_a_compile_error_is_a_kernel_fault_naming_the_relative_source_path() -> None:
+    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    inputs = {"a_strict": mx.zeros((1, 64, 1, 64))}
+    with pytest.raises(kernel_stage.KernelFault) as info:
+        kernel_stage.run(kernel_spec, fixture(), backends.resolve("cpu"), inputs,
+                         source_text="a_inv[0] = oops;\n", source_path=REPO / "kernels/bad.metal")
+    assert info.value.kind == "MetalCompileError"
+    assert str(info.value).startswith("MetalCompileError: ")
+    assert "kernels/bad.metal:1:" in info.value.message
+    assert str(REPO) not in info.value.message, "messages hold no absolute paths"
+    assert isinstance(info.value.__cause__, metal_cpu.MetalCpuError)
+
+
+@linux_only
+def test_metal_launch_errors_are_kernel_faults() -> None:
+    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    metal = backends.Backend("metal", mx.fast.metal_kernel, "metal")
+    with pytest.raises(kernel_stage.KernelFault) as info:
+        kernel_stage.run(kernel_spec, fixture(), metal, {"a_strict": mx.zeros((1, 64, 1, 64))})
+    assert info.value.kind == "RuntimeError" and "No Metal back-end" in info.value.message
+
+
+def test_backend_unavailable_is_not_a_kernel_fault() -> None:
+    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    metal = backends.Backend("metal", mx.fast.metal_kernel, "metal")
+    with pytest.raises(backends.BackendUnavailable):
+        kernel_stage.run(kernel_spec, fixture(race_check=True), metal,
+                         {"a_strict": mx.zeros((1, 64, 1, 64))})

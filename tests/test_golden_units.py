@@ -1,0 +1,219 @@
+"""The golden set's bookkeeping in-process: checksum files, integrity, accept, reproducibility.
+
+The pipeline tests (test_golden_verify, test_dvc_*) prove these through real
+Snakemake and DVC runs; these pin each decision directly, fast enough for
+mutation testing to run them per mutant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fixturepipe import fixture_io, golden, manifest, paths, reproduce, spec
+from fixturepipe.config_checks import Fixture
+
+REPO = Path(__file__).resolve().parents[1]
+KERNEL = "chunk_tri_solve_invert"
+SIZES = {"B": 1, "T": 64, "H": 1, "BT": 64}
+FIX = Fixture.from_params(KERNEL, "f", {"sizes": SIZES, "seed": 3,
+                                         "generator": {"name": "zeros"}})
+SPEC = spec.load_all(REPO / "kernels")[KERNEL]
+NAMES = paths.fixture_files(SPEC)
+
+
+# -- manifest ------------------------------------------------------------------------------------
+def test_sha256_file_streams_large_files(tmp_path: Path) -> None:
+    data = bytes(range(256)) * (5 << 12)  # 5 MiB: several 1 MiB blocks
+    path = tmp_path / "big.bin"
+    path.write_bytes(data)
+    assert manifest.sha256_file(path) == hashlib.sha256(data).hexdigest()
+
+
+def test_sums_round_trip_sorted_in_sha256sum_format(tmp_path: Path) -> None:
+    sums = {"b/x.bin": "2" * 64, "a/y.bin": "1" * 64}
+    text = manifest.format_sums(sums)
+    assert text == f"{'1' * 64}  a/y.bin\n{'2' * 64}  b/x.bin\n"
+    assert manifest.parse_sums(text + "\n" + f"{'3' * 64}  *c.bin\n") == {
+        **sums, "c.bin": "3" * 64}
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "one.txt").write_text("one\n")
+    (tmp_path / "two.txt").write_text("two\n")
+    written = manifest.write_manifest(tmp_path, ["two.txt", "d/one.txt"], "SUMS")
+    assert written == {"two.txt": hashlib.sha256(b"two\n").hexdigest(),
+                       "d/one.txt": hashlib.sha256(b"one\n").hexdigest()}
+    assert (tmp_path / "SUMS").read_text() == manifest.format_sums(written)
+
+
+# -- golden --------------------------------------------------------------------------------------
+def generated(root: Path, fixture: str, payload: bytes = b"") -> list[str]:
+    folder = root / paths.generated_dir(KERNEL, fixture)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in NAMES:
+        (folder / n).write_bytes(n.encode() + payload)
+    return NAMES
+
+
+def test_accept_promotes_rewrites_the_manifest_and_reports_changes(tmp_path: Path) -> None:
+    first = golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a"),
+                                     (KERNEL, "b"): generated(tmp_path, "b")})
+    assert first == {"added": [f"{KERNEL}/a", f"{KERNEL}/b"], "changed": [], "removed": [],
+                     "unchanged": []}
+    sums = golden.read_manifest(tmp_path)
+    assert sorted(sums) == sorted(f"{paths.golden_dir(KERNEL, f)}/{n}" for f in "ab" for n in NAMES)
+    for path, digest in sums.items():
+        assert manifest.sha256_file(tmp_path / path) == digest
+    assert golden.golden_fixtures(sums) == {(KERNEL, "a"), (KERNEL, "b")}
+    assert golden.integrity_problems(tmp_path) == []
+
+    second = golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a", b"new"),
+                                      (KERNEL, "c"): generated(tmp_path, "c")})
+    assert second == {"added": [f"{KERNEL}/c"], "changed": [f"{KERNEL}/a"],
+                      "removed": [f"{KERNEL}/b"], "unchanged": []}
+    assert not (tmp_path / paths.golden_dir(KERNEL, "b")).exists()
+    assert golden.golden_fixtures(golden.read_manifest(tmp_path)) == {(KERNEL, "a"), (KERNEL, "c")}
+    assert (tmp_path / paths.golden_dir(KERNEL, "a") / NAMES[0]).read_bytes().endswith(b"new")
+    leftovers = [p.name for p in (tmp_path / paths.GOLDEN_ROOT / KERNEL).iterdir()
+                 if p.name.startswith(".")]
+    assert leftovers == [], "no staging or retired folder is left behind"
+    third = golden.accept(tmp_path, {(KERNEL, "a"): NAMES, (KERNEL, "c"): NAMES})
+    assert third["unchanged"] == [f"{KERNEL}/a", f"{KERNEL}/c"] and not third["changed"]
+
+
+def test_integrity_names_altered_and_missing_files_with_both_hashes(tmp_path: Path) -> None:
+    golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a")})
+    folder = tmp_path / paths.golden_dir(KERNEL, "a")
+    (folder / NAMES[0]).write_bytes(b"edited")
+    (folder / NAMES[2]).unlink()
+    problems = golden.integrity_problems(tmp_path)
+    sums = golden.read_manifest(tmp_path)
+    altered, missing = sorted(problems, key=lambda p: p.actual is None)
+    rel0 = f"{paths.golden_dir(KERNEL, 'a')}/{NAMES[0]}"
+    rel2 = f"{paths.golden_dir(KERNEL, 'a')}/{NAMES[2]}"
+    assert (altered.path, altered.expected, altered.actual) == (
+        rel0, sums[rel0], hashlib.sha256(b"edited").hexdigest())
+    assert (missing.path, missing.actual) == (rel2, None)
+    assert altered.sentence() == (
+        f"{rel0} was altered: sha256 {altered.actual}, but {paths.GOLDEN_MANIFEST} expects "
+        f"{sums[rel0]}; restore it with `dvc checkout` / `dvc pull`, or accept new bytes with "
+        "`dvc repro`.")
+    assert missing.sentence() == f"{rel2} is listed in {paths.GOLDEN_MANIFEST} but missing; " \
+        "run `dvc pull`."
+
+
+def test_golden_fixtures_reads_only_kernel_fixture_file_paths() -> None:
+    sums = {f"{paths.GOLDEN_ROOT}/k/f/x.bin": "0", f"{paths.GOLDEN_ROOT}/k/loose.bin": "1",
+            "artifacts/other/k/f/x.bin": "2", f"{paths.GOLDEN_ROOT}/k/g/sub/x.bin": "3"}
+    assert golden.golden_fixtures(sums) == {("k", "f")}
+    assert golden.read_manifest(Path("/nonexistent")) == {}
+
+
+def test_require_present_lists_three_missing_files_and_counts_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "here").write_text("")
+    golden.require_present(tmp_path, ["here"])
+    with pytest.raises(golden.GoldenMissingError) as info:
+        golden.require_present(tmp_path, ["here", "m1", "m2", "m3", "m4", "m5"])
+    assert str(info.value) == (
+        f"Golden fixture files listed in {paths.GOLDEN_MANIFEST} are missing (m1, m2, m3 and 2 "
+        "more). Run `dvc pull` to fetch them; nothing regenerates over golden files.")
+    with pytest.raises(golden.GoldenMissingError, match=r"missing \(m1, m2, m3\)\. Run"):
+        golden.require_present(tmp_path, ["m1", "m2", "m3"])
+
+
+# -- reproduce -----------------------------------------------------------------------------------
+def write_fixture(folder: Path, a: np.ndarray, ref: np.ndarray) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    fixture_io.write_inputs(folder, SPEC, FIX, {"a_strict": a})
+    fixture_io.write_references(folder, SPEC, FIX, {"a_inv": ref})
+
+
+def arrays(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    a = np.random.default_rng(seed).standard_normal((1, 64, 1, 64)).astype(np.float32)
+    return a, np.eye(64, dtype=np.float32)[None, :, None, :].copy() + a * np.float32(0.5)
+
+
+def test_identical_folders_reproduce(tmp_path: Path) -> None:
+    a, ref = arrays()
+    write_fixture(tmp_path / "gen", a, ref)
+    write_fixture(tmp_path / "gold", a, ref)
+    result = reproduce.reproduce(tmp_path / "gen", tmp_path / "gold", SPEC, FIX, {"max_ulp": 4})
+    assert result["passed"] and result["failures"] == []
+    assert [f["file"] for f in result["files"]] == NAMES
+    assert all(f["identical"] for f in result["files"])
+    assert result["files"][0]["generated_sha256"] == manifest.sha256_file(
+        tmp_path / "gen" / NAMES[0])
+
+
+def test_a_changed_input_names_file_elements_ulps_hashes_and_the_fix(tmp_path: Path) -> None:
+    a, ref = arrays()
+    write_fixture(tmp_path / "gold", a, ref)
+    b = a.copy()
+    b[0, 3, 0, 5] = np.nextafter(b[0, 3, 0, 5], np.float32(np.inf))
+    b[0, 4, 0, 6] = np.nextafter(np.nextafter(b[0, 4, 0, 6], np.float32(9)), np.float32(9))
+    b[0, 5, 0, 7] = np.nan
+    write_fixture(tmp_path / "gen", b, ref)
+    result = reproduce.reproduce(tmp_path / "gen", tmp_path / "gold", SPEC, FIX, {"max_ulp": 4})
+    assert not result["passed"]
+    (failure,) = result["failures"]
+    gen_sha = manifest.sha256_file(tmp_path / "gen" / NAMES[0])
+    gold_sha = manifest.sha256_file(tmp_path / "gold" / NAMES[0])
+    assert failure == (
+        f"{paths.generated_dir(KERNEL, 'f')}/{NAMES[0]} does not reproduce "
+        f"{paths.golden_dir(KERNEL, 'f')}/{NAMES[0]}: 3 of 4096 elements differ, max 2 ULP "
+        f"(1 of them non-finite) (generated sha256 {gen_sha}, golden sha256 {gold_sha}); "
+        f"{reproduce.ACCEPT_HINT}")
+    entry = result["files"][0]
+    assert (entry["identical"], entry["drift"]) == (
+        False, "3 of 4096 elements differ, max 2 ULP (1 of them non-finite)")
+    assert "within_tolerance" not in entry
+
+
+def test_a_reference_within_tolerance_reproduces_and_beyond_it_does_not(tmp_path: Path) -> None:
+    a, ref = arrays()
+    write_fixture(tmp_path / "gold", a, ref)
+    near = ref.copy()
+    near[0, 0, 0, 0] = np.nextafter(near[0, 0, 0, 0], np.float32(9))  # 1 ULP at |ref| ~ 1
+    write_fixture(tmp_path / "gen", a, near)
+    ok = reproduce.reproduce(tmp_path / "gen", tmp_path / "gold", SPEC, FIX, {"max_ulp": 4})
+    assert ok["passed"], ok["failures"]
+    entry = ok["files"][1]
+    assert entry["file"] == NAMES[1] and not entry["identical"]
+    assert entry["within_tolerance"] is True and entry["metrics"]["max_ulp"] <= 1
+    strict = reproduce.reproduce(tmp_path / "gen", tmp_path / "gold", SPEC, FIX,
+                                 {"max_abs": 0.0})
+    assert not strict["passed"]
+    assert strict["files"][1]["within_tolerance"] is False
+    assert f"{NAMES[1]}: 1 of 4096 elements differ, max" in strict["failures"][0]
+
+
+def test_a_changed_meta_is_compared_by_bytes(tmp_path: Path) -> None:
+    a, ref = arrays()
+    write_fixture(tmp_path / "gold", a, ref)
+    write_fixture(tmp_path / "gen", a, ref)
+    meta = tmp_path / "gen" / NAMES[2]
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "seed": "0x00000004"}))
+    result = reproduce.reproduce(tmp_path / "gen", tmp_path / "gold", SPEC, FIX, {"max_ulp": 4})
+    assert [f["file"] for f in result["files"] if not f["identical"]] == [NAMES[2]]
+    assert result["files"][2]["drift"] == "a JSON file, compared by bytes only"
+    assert len(result["failures"]) == 1 and NAMES[2] in result["failures"][0]
+
+
+def test_a_truncated_golden_file_is_a_mismatch_not_a_crash(tmp_path: Path) -> None:
+    a, ref = arrays()
+    write_fixture(tmp_path / "gold", a, ref)
+    write_fixture(tmp_path / "gen", a, ref)
+    gold_ref = tmp_path / "gold" / NAMES[1]
+    gold_ref.write_bytes(gold_ref.read_bytes()[:100])
+    result = reproduce.reproduce(tmp_path / "gen", tmp_path / "gold", SPEC, FIX, {"max_ulp": 4})
+    assert not result["passed"]
+    entry = result["files"][1]
+    assert entry["within_tolerance"] is False and "error" in entry["metrics"]
+    assert entry["drift"].startswith("not comparable element by element (")
+    missing = tmp_path / "gold" / NAMES[0]
+    missing.unlink()
+    gone = reproduce.reproduce(tmp_path / "gen", tmp_path / "gold", SPEC, FIX, {"max_ulp": 4})
+    assert gone["files"][0]["golden_sha256"] is None and not gone["files"][0]["identical"]

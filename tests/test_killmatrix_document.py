@@ -1,0 +1,91 @@
+"""The kill-matrix document pinned whole: every count, score and row a mutation verdict rests on."""
+
+from __future__ import annotations
+
+from test_mutants_killmatrix import FIXTURES, RESULTS, _result
+
+from fixturepipe.mutation.killmatrix import (
+    build_kill_matrix,
+    equivalences_for,
+    mutant_status,
+    summary_line,
+    survivor_message,
+)
+
+
+def row(i: int, name: str, status: str, cells: dict, reason=None, stillborn=None) -> dict:
+    return {"name": name, "operator": name.split("_L")[0], "line": 1, "col": i,
+            "description": f"change {i}", "status": status, "equivalent_reason": reason,
+            "listed_equivalent_but_killed": False, "stillborn_error": stillborn, "cells": cells}
+
+
+def test_the_whole_document() -> None:
+    m = build_kill_matrix("k", "cpu", FIXTURES, "seed", list(reversed(RESULTS)),
+                          {"loop_bound_L1C3_start_plus": "r"})
+    zero = {"total": 1, "killed": 0, "survived": 0, "equivalent": 0, "stillborn": 0}
+    empty = {f: [] for f in FIXTURES}
+    assert m == {
+        "kernel": "k", "backend": "cpu", "fixtures": FIXTURES, "seed_fixture": "seed",
+        "counts": {"total": 6, "killed": 3, "survived": 1, "equivalent": 1, "stillborn": 1},
+        "score": {"matrix": {"killed": 3, "scored": 4, "score": 0.75},
+                  "seed": {"killed": 1, "scored": 4, "score": 0.25}},
+        "kills_per_fixture": {"seed": 1, "heads": 2, "chunks": 1},
+        "unique_kills": {"seed": [], "heads": ["index_term_drop_L1C1"],
+                         "chunks": ["offset_shift_L1C2"]},
+        "by_operator": {
+            "arith_swap": {**zero, "killed": 1}, "constant_perturb": {**zero, "stillborn": 1},
+            "index_term_drop": {**zero, "killed": 1}, "loop_bound": {**zero, "equivalent": 1},
+            "offset_shift": {**zero, "killed": 1}, "precision_loss": {**zero, "survived": 1}},
+        "survivors": ["precision_loss_L1C4"],
+        "stale_equivalences": [],
+        "mutants": [
+            row(0, "arith_swap_L1C0", "killed",
+                {"seed": ["metric:max_ulp"], "heads": ["nan"], "chunks": []}),
+            row(1, "index_term_drop_L1C1", "killed",
+                {"seed": [], "heads": ["metric:max_abs"], "chunks": []}),
+            row(2, "offset_shift_L1C2", "killed", {"seed": [], "heads": [], "chunks": ["crash"]}),
+            row(3, "loop_bound_L1C3_start_plus", "equivalent", empty, reason="r"),
+            row(4, "precision_loss_L1C4", "survived", empty),
+            row(5, "constant_perturb_L1C5_plus", "stillborn", empty, stillborn="compile"),
+        ],
+    }
+    assert summary_line(m) == (
+        "mutants k: score 75.0% on the matrix, 25.0% on the seed fixture 'seed' alone; "
+        "6 mutants: 3 killed, 1 survived, 1 equivalent, 1 stillborn")
+
+
+def test_no_seed_fixture_and_nothing_scored() -> None:
+    only_stillborn = [_result(0, "c_L1C0", {"seed": []}, stillborn="compile")]
+    m = build_kill_matrix("k", "cpu", ["seed"], None, only_stillborn, {})
+    assert m["score"] == {"matrix": {"killed": 0, "scored": 0, "score": None},
+                          "seed": {"killed": 0, "scored": 0, "score": None}}
+    assert summary_line(m).startswith("mutants k: score n/a on the matrix, n/a on the seed ")
+    killed = [_result(0, "a_L1C0", {"seed": ["nan"], "x": ["nan"]})]
+    m = build_kill_matrix("k", "cpu", ["seed"], None, killed, {})
+    assert m["score"]["seed"]["killed"] == 0 and m["mutants"][0]["cells"] == {"seed": ["nan"]}
+    assert m["unique_kills"] == {"seed": ["a_L1C0"]}
+
+
+def test_status_of_one_result() -> None:
+    assert mutant_status({"stillborn": "x", "fixtures": {"a": {"by": ["nan"]}}}) == "stillborn"
+    assert mutant_status({"fixtures": {"a": {"by": []}, "b": {"by": ["crash"]}}}) == "killed"
+    assert mutant_status({"stillborn": None, "fixtures": {"a": {"by": []}}}) == "survived"
+
+
+def test_survivor_message_names_ten_then_elides() -> None:
+    results = [_result(i, f"m{i}_L1C{i}", {"seed": []}) for i in range(12)]
+    m = build_kill_matrix("k", "cpu", ["seed"], "seed", results, {})
+    shown = ", ".join(f"m{i}_L1C{i}" for i in range(10))
+    assert survivor_message(m, "km.json", "r.md") == (
+        f"12 mutant(s) of k survived every fixture of the matrix: {shown} .... "
+        "See r.md (diffs) and km.json. Add a fixture that tells them apart, or, if a mutant "
+        "cannot change any output, list it in config/config.yaml under mutants.equivalent as "
+        "{kernel: k, mutant: <name>, reason: <why>}.")
+
+
+def test_equivalences_without_a_mutants_section() -> None:
+    assert equivalences_for("k", {}) == {}
+    assert equivalences_for("k", {"mutants": None}) == {}
+    assert equivalences_for("k", {"mutants": {"equivalent": None}}) == {}
+    entries = {"mutants": {"equivalent": [{"kernel": "k", "mutant": "m", "reason": "  why \n"}]}}
+    assert equivalences_for("k", entries) == {"m": "why"}

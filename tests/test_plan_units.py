@@ -1,0 +1,218 @@
+"""The plan the Snakefile loops over, built in-process: fixtures, golden vs candidate, file lists.
+
+tests/test_config_checks.py proves a bad config stops a real ``snakemake -n``;
+these run the same cases through ``plan.build`` directly (milliseconds each),
+and pin what a valid config turns into.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pipeline_project import KERNEL, fixture
+from test_config_checks import CASES, SCHEMA_CASES
+
+from fixturepipe import config_checks, golden, manifest, paths, plan
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGFILE = "config/config.yaml"
+
+
+def config_of(fixtures: list[dict[str, Any]], **top: Any) -> dict[str, Any]:
+    return {"backend": "auto", **top, "fixtures": fixtures}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Kernels of the repository, no golden set yet."""
+    shutil.copytree(REPO / "kernels", tmp_path / "kernels")
+    return tmp_path
+
+
+def accept(project: Path, name: str) -> None:
+    """Make fixture ``name`` golden: its files on disk and listed in golden.sha256."""
+    folder = project / paths.golden_dir(KERNEL, name)
+    folder.mkdir(parents=True)
+    names = ["chunk_tri_solve_invert_input_a_strict.bin", "chunk_tri_solve_invert_a_inv_ref.bin",
+             "chunk_tri_solve_invert_meta.json"]
+    for n in names:
+        (folder / n).write_bytes(n.encode())
+    old = golden.read_manifest(project)
+    new = {f"{paths.golden_dir(KERNEL, name)}/{n}": manifest.sha256_file(folder / n) for n in names}
+    (project / paths.GOLDEN_MANIFEST).parent.mkdir(exist_ok=True)
+    (project / paths.GOLDEN_MANIFEST).write_text(manifest.format_sums({**old, **new}))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_semantic_problems_are_sentences_naming_file_fixture_and_field(case: str) -> None:
+    fixtures, top, expected = CASES[case]
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of(fixtures, **top), REPO, [CONFIGFILE])
+    message = str(info.value)
+    assert message.startswith(f"{CONFIGFILE}: the fixture matrix is invalid:\n  - "), message
+    for fragment in expected:
+        assert fragment in message, f"{fragment!r} missing from:\n{message}"
+    assert len(info.value.problems) == 1, info.value.problems
+
+
+@pytest.mark.parametrize("case", sorted(SCHEMA_CASES))
+def test_schema_problems_name_the_fixture_and_field(case: str) -> None:
+    fixtures, top, expected = SCHEMA_CASES[case]
+    with pytest.raises(config_checks.ConfigError) as info:
+        config_checks.check_schema(config_of(fixtures, **top), str(REPO / "config/schema.yaml"),
+                                   CONFIGFILE)
+    message = str(info.value)
+    for fragment in expected:
+        assert fragment in message, f"{fragment!r} missing from:\n{message}"
+
+
+def test_schema_problem_sentence_shape() -> None:
+    bad = config_of([fixture("u", tolerence={"max_ulp": 1})])
+    with pytest.raises(config_checks.ConfigError) as info:
+        config_checks.check_schema(bad, str(REPO / "config/schema.yaml"), CONFIGFILE)
+    (problem,) = info.value.problems
+    assert problem.startswith("fixture 'u' (fixtures[0]), field (fixture): "), problem
+    assert problem.endswith("; see config/schema.yaml for the allowed keys."), problem
+    top = config_of([fixture("a")], backend="gpu")
+    with pytest.raises(config_checks.ConfigError) as info:
+        config_checks.check_schema(top, str(REPO / "config/schema.yaml"), CONFIGFILE)
+    assert info.value.problems[0].startswith("field backend: "), info.value.problems
+
+
+def test_a_valid_config_passes_the_schema() -> None:
+    config_checks.check_schema(config_of([fixture("fine")]), str(REPO / "config/schema.yaml"),
+                               CONFIGFILE)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    fixtures = [
+        fixture("odd", sizes={"B": 1, "T": 96, "H": 1, "BT": 64}),
+        fixture("neg", sizes={"B": -1, "T": 64, "H": 1, "BT": 64}),
+        fixture("fine"),
+        fixture("r", reference="nope", generator={"name": "nope"}),
+    ]
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of(fixtures), REPO, [CONFIGFILE])
+    problems = info.value.problems
+    assert [p.split(" (")[0] for p in problems] == [
+        "fixture 'odd'", "fixture 'neg'", "fixture 'r'", "fixture 'r'"], problems
+    assert "field generator.name: unknown generator 'nope'" in problems[2]
+    assert "field reference: unknown reference 'nope'" in problems[3]
+
+
+def test_size_problems_name_missing_and_extra_sizes() -> None:
+    bad = fixture("x", sizes={"B": 1, "T": 64, "BT": 64, "Q": 3})
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([bad]), REPO, [CONFIGFILE])
+    assert info.value.problems == [
+        f"fixture 'x' (fixtures[0]), field sizes: missing H; kernel {KERNEL!r} needs B, T, H, BT.",
+        f"fixture 'x' (fixtures[0]), field sizes: Q not used by kernel {KERNEL!r} "
+        "(it needs B, T, H, BT).",
+    ]
+
+
+def test_race_check_needs_the_cpu_backend() -> None:
+    with pytest.raises(config_checks.ConfigError, match="field race_check"):
+        plan.build(config_of([fixture("r", race_check=True)], backend="metal_nowhere"), REPO)
+    fixtures = plan.build(config_of([fixture("r", race_check=True, backend="cpu")]), REPO).fixtures
+    assert fixtures[0].race_check is True and fixtures[0].backend == "cpu"
+
+
+def test_fixture_fields_merge_spec_defaults_and_overrides(project: Path) -> None:
+    raw = fixture("t", seed=0x10, tolerance={"rel_l2": 1e-6}, oracle_tolerance={"max_ulp": 2},
+                  timeout=5, description="why", generator={"name": "zeros"})
+    (f,) = plan.build(config_of([raw, ]), project, [CONFIGFILE]).fixtures
+    assert f == config_checks.Fixture(
+        kernel=KERNEL, name="t", sizes={"B": 1, "T": 64, "H": 1, "BT": 64}, seed=16,
+        generator="zeros", generator_params={}, reference="unit_lower_inverse",
+        tolerance={"max_ulp": 4, "rel_l2": 1e-6}, oracle_tolerance={"max_ulp": 2},
+        backend="cpu", race_check=False, timeout=5.0, description="why")
+    assert f.golden is False and f.key == f"{KERNEL}/t"
+    (g,) = plan.build(config_of([fixture("u", tolerance={"max_ulp": 9})]), project).fixtures
+    assert g.tolerance == {"max_ulp": 9} and g.timeout == 60.0 and g.oracle_tolerance == {}
+    assert g.generator_params == {"magnitude": 0.1}
+
+
+def test_rule_params_hold_what_each_rule_depends_on(project: Path) -> None:
+    raw = fixture("p", tolerance={"rel_l2": 1e-6}, oracle_tolerance={"max_ulp": 2}, timeout=7,
+                  race_check=True, backend="cpu", reference="unit_lower_substitution")
+    (f,) = plan.build(config_of([raw]), project).fixtures
+    sizes = {"B": 1, "T": 64, "H": 1, "BT": 64}
+    assert f.generation_params() == {
+        "sizes": sizes, "seed": 7, "generator": {"name": "random_strict_lower", "magnitude": 0.1},
+        "reference": "unit_lower_substitution"}
+    assert f.reference_params() == {"sizes": sizes, "reference": "unit_lower_substitution"}
+    assert f.kernel_params() == {"sizes": sizes, "race_check": True, "timeout": 7.0}
+    assert f.compare_params() == {
+        "sizes": sizes, "reference": "unit_lower_substitution",
+        "tolerance": {"max_ulp": 4, "rel_l2": 1e-6}, "oracle_tolerance": {"max_ulp": 2}}
+    rebuilt = config_checks.Fixture.from_params(KERNEL, "p", {**f.compare_params(),
+                                                              **f.kernel_params()})
+    assert (rebuilt.tolerance, rebuilt.oracle_tolerance, rebuilt.race_check, rebuilt.timeout) == (
+        f.tolerance, f.oracle_tolerance, True, 7.0)
+    gen = config_checks.Fixture.from_params(KERNEL, "p", f.generation_params())
+    assert (gen.seed, gen.generator, gen.generator_params) == (
+        7, "random_strict_lower", {"magnitude": 0.1})
+
+
+def test_accepted_fixtures_read_golden_files_and_candidates_generated_ones(project: Path) -> None:
+    accept(project, "gold")
+    p = plan.build(config_of([fixture("gold"), fixture("new")]), project, [CONFIGFILE])
+    gold, new = p.fixture(KERNEL, "gold"), p.fixture(KERNEL, "new")
+    assert (gold.golden, new.golden) == (True, False)
+    assert p.fixtures_of(KERNEL) == [gold, new] and p.fixtures_of("other") == []
+    with pytest.raises(KeyError):
+        p.fixture(KERNEL, "absent")
+    assert p.source_dir(KERNEL, "gold") == paths.golden_dir(KERNEL, "gold")
+    assert p.source_dir(KERNEL, "new") == paths.generated_dir(KERNEL, "new")
+    g = f"artifacts/fixtures/{KERNEL}/gold/{KERNEL}"
+    assert p.fixture_inputs(KERNEL, "gold") == {"a_strict": f"{g}_input_a_strict.bin"}
+    assert p.fixture_references(KERNEL, "gold") == {"a_inv": f"{g}_a_inv_ref.bin"}
+    assert p.present_golden_files(KERNEL, "gold") == [
+        f"{g}_input_a_strict.bin", f"{g}_a_inv_ref.bin", f"{g}_meta.json"]
+    n = f"artifacts/generated/{KERNEL}/new/{KERNEL}"
+    assert p.fixture_inputs(KERNEL, "new") == {"a_strict": f"{n}_input_a_strict.bin"}
+    assert p.run_files(new) == [f"artifacts/runs/cpu/{KERNEL}/new/{KERNEL}_a_inv.bin",
+                                f"artifacts/runs/cpu/{KERNEL}/new/run.json"]
+    assert p.compare_file(new) == f"artifacts/runs/cpu/{KERNEL}/new/compare.json"
+    assert p.reproduce_file(gold) == f"artifacts/reproduce/{KERNEL}/gold/reproducibility.json"
+    checksummed = p.checksummed_files()
+    assert checksummed == sorted(set(checksummed))
+    assert p.reproduce_file(gold) in checksummed and p.reproduce_file(new) not in checksummed
+    assert f"{g}_meta.json" in checksummed and f"{n}_meta.json" in checksummed
+    assert p.compare_file(new) in checksummed and p.run_files(gold)[1] in checksummed
+    assert p.accept_inputs() == p.generated_files(KERNEL, "gold") + p.generated_files(KERNEL, "new")
+    assert p.golden_sums == golden.read_manifest(project)
+
+
+def test_a_missing_golden_file_stops_planning_with_dvc_pull(project: Path) -> None:
+    accept(project, "gold")
+    (project / paths.golden_dir(KERNEL, "gold") / f"{KERNEL}_meta.json").unlink()
+    p = plan.build(config_of([fixture("gold")]), project)
+    with pytest.raises(golden.GoldenMissingError, match="Run `dvc pull`"):
+        p.source_dir(KERNEL, "gold")
+    with pytest.raises(golden.GoldenMissingError, match=f"{KERNEL}_meta.json"):
+        p.present_golden_files(KERNEL, "gold")
+
+
+def test_each_rule_depends_on_exactly_the_modules_it_runs(project: Path) -> None:
+    p = plan.build(config_of([fixture("a", backend="cpu")]), REPO)
+    common = ["__init__.py", "spec.py", "expr.py", "paths.py", "atomic.py", "rulescript.py"]
+    pkg = "src/fixturepipe/"
+    inputs = p.code("inputs")
+    assert inputs == [pkg + m for m in (*common, "generators.py", "binio.py", "fixture_io.py")] + [
+        "scripts/inputs.py"]
+    assert pkg + "compare.py" in p.code("compare") and pkg + "references.py" in p.code("compare")
+    assert pkg + "compare.py" not in p.code("reference")
+    kernel = p.code("kernel")
+    assert pkg + "kernel_stage.py" in kernel and pkg + "backends.py" in kernel
+    assert pkg + "metal_cpu/executor.py" in kernel, "the cpu backend's executor is a code input"
+    assert not any("__pycache__" in k for k in kernel)
+    assert kernel[-1] == "scripts/kernel.py"
+    assert p.code("checksums") == [pkg + m for m in (*common, "manifest.py")] + [
+        "scripts/checksums.py"]
+    assert p.code("verify")[-4:] == [pkg + "report.py", pkg + "golden.py", pkg + "manifest.py",
+                                     "scripts/verify.py"]
