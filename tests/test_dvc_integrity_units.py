@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,27 @@ def test_main_prints_problems_and_exits_1(repo: Path, capsys: pytest.CaptureFixt
     assert dvc_integrity.main([str(repo)]) == 1
     name = path.relative_to(repo / rel).as_posix()
     assert capsys.readouterr().out == f"{rel}/{name}: missing; dvc.lock pins it: run `dvc pull`\n"
+
+
+def test_main_reads_its_argument_from_the_command_line_or_checks_here(
+    repo: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first_file(repo)[1].unlink()
+    monkeypatch.setattr(sys, "argv", ["dvc_integrity", str(repo)])
+    assert dvc_integrity.main() == 1
+    assert "missing" in capsys.readouterr().out
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(sys, "argv", ["dvc_integrity"])
+    assert dvc_integrity.main() == 1
+    assert dvc_integrity.main([]) == 1
+    assert capsys.readouterr().out.count("missing") == 2
+
+
+def test_a_bad_listing_in_one_place_does_not_hide_a_good_one_in_the_next(repo: Path) -> None:
+    _, dir_hash = golden_out(yaml.safe_load((repo / "dvc.lock").read_text()))
+    value = dir_hash.removesuffix(".dir")
+    bad = repo / ".dvc" / "cache" / "files" / "md5" / value[:2] / f"{value[2:]}.dir"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"[]")  # the cache comes first; its copy does not hash to its name
+    listing = dvc_integrity.load_dir_listing(repo, dir_hash)
+    assert listing is not None and len(listing) >= 24

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from test_mutants_killmatrix import FIXTURES, RESULTS, _result
 
 from fixturepipe.mutation.killmatrix import (
@@ -89,3 +90,37 @@ def test_equivalences_without_a_mutants_section() -> None:
     assert equivalences_for("k", {"mutants": {"equivalent": None}}) == {}
     entries = {"mutants": {"equivalent": [{"kernel": "k", "mutant": "m", "reason": "  why \n"}]}}
     assert equivalences_for("k", entries) == {"m": "why"}
+
+
+def test_survivor_message_elides_only_past_ten() -> None:
+    for count, tail in ((10, ""), (11, " ...")):
+        results = [_result(i, f"m{i}_L1C{i}", {"seed": []}) for i in range(count)]
+        m = build_kill_matrix("k", "cpu", ["seed"], "seed", results, {})
+        shown = ", ".join(f"m{i}_L1C{i}" for i in range(10))
+        assert survivor_message(m, "a", "b").startswith(
+            f"{count} mutant(s) of k survived every fixture of the matrix: {shown}{tail}. See b ")
+
+
+def test_counts_per_operator_and_reasons_only_on_equivalent_rows() -> None:
+    results = [_result(0, "arith_swap_L1C0", {"seed": ["nan"]}),
+               _result(1, "arith_swap_L2C0", {"seed": []}),
+               _result(2, "arith_swap_L3C0", {"seed": []})]
+    m = build_kill_matrix("k", "cpu", ["seed"], "seed", results,
+                          {"arith_swap_L1C0": "wrong", "arith_swap_L2C0": "right"})
+    assert m["by_operator"] == {"arith_swap": {"total": 3, "killed": 1, "survived": 1,
+                                               "equivalent": 1, "stillborn": 0}}
+    assert [r["equivalent_reason"] for r in m["mutants"]] == [None, "right", None]
+    assert [r["listed_equivalent_but_killed"] for r in m["mutants"]] == [True, False, False]
+    assert m["score"]["matrix"] == {"killed": 1, "scored": 2, "score": 0.5}
+    thirds = [_result(i, f"a_L{i}C0", {"seed": ["nan"] if i == 0 else []}) for i in range(3)]
+    assert build_kill_matrix("k", "cpu", ["seed"], "seed", thirds, {})["score"]["matrix"][
+        "score"] == 0.333333
+
+
+def test_an_equivalence_without_a_reason_is_refused_with_the_fix() -> None:
+    for entry in ({"kernel": "k", "mutant": "m"}, {"kernel": "k", "mutant": "m", "reason": ""}):
+        with pytest.raises(ValueError) as info:
+            equivalences_for("k", {"mutants": {"equivalent": [entry]}})
+        assert str(info.value) == (
+            "config mutants.equivalent: the entry for k/m has no reason; write why the mutant "
+            "cannot change any output")

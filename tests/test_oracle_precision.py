@@ -62,3 +62,21 @@ def test_float32_reference_is_the_exact_inverse_rounded_within_a_few_ulp(
     assert ref["a_inv"].dtype == np.float32
     ulp = np.abs(ref["a_inv"] - exact).max() / np.spacing(np.float32(np.abs(exact).max()))
     assert 0 < ulp <= 8, f"float32 reference {ulp:.2f} ULP from the exact inverse"
+
+
+def test_float32_references_are_float32_and_the_seed_s_lapack_inverse(a_strict: np.ndarray) -> None:
+    """The float32 reference keeps the seed script's calls: inv(eye(float32) + block) in
+    float32 LAPACK, so the `seed` fixture's reference stays byte-identical to the script's."""
+    got = references.compute("unit_lower_inverse", {"a_strict": a_strict}, SIZES, np.float32)
+    for chunk in range(2):
+        for h in range(2):
+            rows = slice(chunk * 16, (chunk + 1) * 16)
+            block = np.tril(a_strict[0, rows, h, :], k=-1)
+            want = np.linalg.inv(np.eye(16, dtype=np.float32) + block).astype(np.float32)
+            np.testing.assert_array_equal(got["a_inv"][0, rows, h, :].view(np.uint32),
+                                          want.view(np.uint32))
+    sub = references.compute("unit_lower_substitution", {"a_strict": a_strict}, SIZES, np.float32)
+    assert sub["a_inv"].dtype == np.float32
+    oracle = references.compute("unit_lower_substitution", {"a_strict": a_strict}, SIZES,
+                                np.float64)
+    np.testing.assert_array_equal(sub["a_inv"], oracle["a_inv"].astype(np.float32))

@@ -216,3 +216,47 @@ def test_each_rule_depends_on_exactly_the_modules_it_runs(project: Path) -> None
         "scripts/checksums.py"]
     assert p.code("verify")[-4:] == [pkg + "report.py", pkg + "golden.py", pkg + "manifest.py",
                                      "scripts/verify.py"]
+
+
+def test_schema_problems_are_sorted_by_place_and_name_unnamed_fixtures() -> None:
+    config = {"backend": "auto", "extra": 1, "fixtures": [
+        fixture("a", sizes={"B": "x", "T": 64, "H": 1, "BT": 64}),
+        {"kernel": KERNEL, "sizes": {"B": 1}, "seed": 1, "generator": {"name": "zeros"}},
+    ]}
+    with pytest.raises(config_checks.ConfigError) as info:
+        config_checks.check_schema(config, str(REPO / "config/schema.yaml"), "cfg.yaml")
+    assert str(info.value) == (
+        "cfg.yaml: the fixture matrix is invalid:\n"
+        "  - field (top level): Additional properties are not allowed ('extra' was unexpected); "
+        "see config/schema.yaml for the allowed keys.\n"
+        "  - fixture 'a' (fixtures[0]), field sizes.B: 'x' is not of type 'integer'.\n"
+        "  - fixture '?' (fixtures[1]), field (fixture): 'name' is a required property.")
+    with pytest.raises(config_checks.ConfigError) as info:
+        config_checks.check_schema({"fixtures": [3]}, str(REPO / "config/schema.yaml"), "c")
+    assert info.value.problems[0].startswith("fixture '?' (fixtures[0]), field (fixture): 3 ")
+
+
+def test_unknown_sizes_get_no_schema_hint(tmp_path: Path) -> None:
+    """The allowed sizes come from the kernel spec, not config/schema.yaml: no hint there."""
+    schema = tmp_path / "schema.yaml"
+    schema.write_text(
+        "type: object\nproperties:\n  fixtures:\n    type: array\n    items:\n"
+        "      type: object\n      additionalProperties: false\n      properties:\n"
+        "        name: {type: string}\n"
+        "        sizes: {type: object, additionalProperties: false, properties: {B: {}}}\n")
+    config = {"fixtures": [{"name": "n", "sizes": {"B": 1, "Q": 2}, "typo": 1}]}
+    with pytest.raises(config_checks.ConfigError) as info:
+        config_checks.check_schema(config, str(schema), "c")
+    assert info.value.problems == [
+        "fixture 'n' (fixtures[0]), field (fixture): Additional properties are not allowed "
+        "('typo' was unexpected); see config/schema.yaml for the allowed keys.",
+        "fixture 'n' (fixtures[0]), field sizes: Additional properties are not allowed "
+        "('Q' was unexpected).",
+    ]
+
+
+def test_an_unknown_fixture_key_error_names_it() -> None:
+    p = plan.build(config_of([fixture("a")]), REPO)
+    with pytest.raises(KeyError) as info:
+        p.fixture(KERNEL, "absent")
+    assert info.value.args == (f"{KERNEL}/absent",)

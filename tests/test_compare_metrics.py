@@ -1,0 +1,100 @@
+"""compare.metrics pinned whole on small arrays: every key, the zero-scale and non-finite cases."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from fixturepipe import compare
+
+
+def test_every_metric_of_a_small_float32_output() -> None:
+    ref = np.array([1.0, -2.0, 0.0, 4.0], np.float32)
+    out = np.array([1.0, -2.0 + 2**-22, 2**-30, 4.0 - 2**-21], np.float32)
+    assert compare.metrics(out, ref) == {
+        "max_abs": 2**-21,                      # at 4.0
+        "max_rel": 2**-23,                      # 2**-22 / 2 and 2**-21 / 4
+        "rel_l2": math.sqrt(2**-44 + 2**-60 + 2**-42) / math.sqrt(21.0),
+        "max_ulp": 1.0,                         # 2**-21 over spacing(4.0) = 2**-21
+        "max_ulp_elementwise": 813694976,       # 2**-30 is that many floats away from 0
+        "scale": 4.0,
+        "non_finite": 0, "unwritten": 0, "non_finite_mismatch": 0, "elements": 4,
+    }
+
+
+def test_nothing_comparable_gives_zeros_not_errors() -> None:
+    nan = np.array([np.nan], np.float32)
+    assert compare.metrics(nan, nan) == {
+        "max_abs": 0.0, "max_rel": 0.0, "rel_l2": 0.0, "max_ulp": 0.0,
+        "max_ulp_elementwise": 0, "scale": 0.0, "non_finite": 1, "unwritten": 0,
+        "non_finite_mismatch": 0, "elements": 1,
+    }
+
+
+def test_any_error_on_an_all_zero_reference_is_infinitely_many_ulp() -> None:
+    m = compare.metrics(np.array([1.0, 0.5], np.float32), np.zeros(2, np.float32))
+    assert (m["max_abs"], m["max_rel"], m["rel_l2"], m["max_ulp"], m["scale"]) == (
+        1.0, 0.0, math.inf, math.inf, 0.0)
+    exact = compare.metrics(np.zeros(2, np.float32), np.zeros(2, np.float32))
+    assert (exact["max_ulp"], exact["rel_l2"]) == (0.0, 0.0)
+
+
+def test_non_finite_values_agree_only_in_the_same_class() -> None:
+    out = np.array([np.inf, np.inf, np.nan, 1.0, -np.inf, -np.inf], np.float32)
+    ref = np.array([np.inf, -np.inf, np.nan, np.nan, 3.0, -np.inf], np.float32)
+    m = compare.metrics(out, ref)
+    # inf/inf, nan/nan and -inf/-inf agree; inf/-inf, 1/nan and -inf/3 do not.
+    assert (m["non_finite"], m["non_finite_mismatch"], m["unwritten"]) == (5, 3, 0)
+    poisoned = compare.metrics(np.array([np.nan, 2.0], np.float32), np.array([1.0, 2.0],
+                                                                           np.float32))
+    assert (poisoned["unwritten"], poisoned["non_finite_mismatch"]) == (1, 1)
+
+
+def test_integer_outputs_have_no_ulp_distance() -> None:
+    m = compare.metrics(np.array([1, 2, 3], np.int32), np.array([1, 2, 5], np.int32))
+    assert (m["max_abs"], m["max_rel"], m["max_ulp_elementwise"], m["scale"]) == (2.0, 0.4, 0, 5.0)
+
+
+def test_a_float64_oracle_beyond_float32_range_warns_nothing() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow / invalid-cast warnings would raise
+        m = compare.metrics(np.array([np.inf, 1.0], np.float32), np.array([1e39, 1.0]))
+    assert (m["non_finite_mismatch"], m["max_abs"]) == (1, 0.0)
+
+
+def test_every_violated_tolerance_is_a_sentence_in_order() -> None:
+    ref = {"y": np.array([1.0, 2.0, np.inf], np.float32),
+           "z": np.array([1.0, 1.0], np.float32)}
+    out = {"y": np.array([np.nan, 2.5, 7.0], np.float32),
+           "z": np.array([1.0, 1.0], np.float32)}
+    tolerance = {"max_abs": 0.25, "rel_l2": 0.1}
+    result = compare.compare(out, ref, None, tolerance)
+    assert result["failing_metric"] == "y.unwritten"
+    assert result["failures"] == [
+        "y: 1 of 3 elements unwritten (still NaN poison where the reference is finite)",
+        "y: 2 elements non-finite where the reference is finite, or the reverse",
+        "y: 1 non-finite outputs (require_finite)",
+        "y.max_abs = 0.5 exceeds tolerance 0.25 (vs reference)",
+        "y.rel_l2 = 0.25 exceeds tolerance 0.1 (vs reference)",
+    ]
+    assert set(result["outputs"]) == {"y", "z"} and "vs_oracle" not in result["outputs"]["y"]
+    lenient = compare.compare(out, ref, None, {"require_finite": False})
+    assert lenient["failures"][2:] == [], "require_finite: false drops only that check"
+
+
+def test_oracle_metrics_are_reported_for_every_output() -> None:
+    ref = {"y": np.ones(2, np.float32), "z": np.full(2, 2.0, np.float32)}
+    oracle = {"y": np.ones(2), "z": np.full(2, 2.0)}
+    result = compare.compare(ref, ref, oracle, {"max_ulp": 0}, {"max_ulp": 0})
+    assert result == {
+        "passed": True, "failing_metric": None, "failures": [],
+        "outputs": {name: {"vs_reference": compare.metrics(ref[name], ref[name]),
+                           "vs_oracle": compare.metrics(ref[name], oracle[name]),
+                           "reference_vs_oracle": compare.metrics(ref[name], oracle[name])}
+                    for name in ("y", "z")},
+    }
+    worse = compare.compare({"y": np.full(2, 1.5, np.float32), "z": ref["z"]}, ref, oracle,
+                            {"max_abs": 1.0}, {"max_abs": 0.25})
+    assert worse["failures"] == ["y.max_abs = 0.5 exceeds tolerance 0.25 (vs float64 oracle)"]
