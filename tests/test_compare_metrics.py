@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from fixturepipe import compare
+from fixturepipe import compare, poison
 
 
 def test_every_metric_of_a_small_float32_output() -> None:
@@ -20,7 +20,8 @@ def test_every_metric_of_a_small_float32_output() -> None:
         "max_ulp": 1.0,                         # 2**-21 over spacing(4.0) = 2**-21
         "max_ulp_elementwise": 813694976,       # 2**-30 is that many floats away from 0
         "scale": 4.0,
-        "non_finite": 0, "unwritten": 0, "non_finite_mismatch": 0, "elements": 4,
+        "non_finite": 0, "unwritten": 0, "uninitialised_threadgroup": 0, "nan_written": 0,
+        "inf_written": 0, "non_finite_mismatch": 0, "elements": 4,
     }
 
 
@@ -29,6 +30,7 @@ def test_nothing_comparable_gives_zeros_not_errors() -> None:
     assert compare.metrics(nan, nan) == {
         "max_abs": 0.0, "max_rel": 0.0, "rel_l2": 0.0, "max_ulp": 0.0,
         "max_ulp_elementwise": 0, "scale": 0.0, "non_finite": 1, "unwritten": 0,
+        "uninitialised_threadgroup": 0, "nan_written": 0, "inf_written": 0,
         "non_finite_mismatch": 0, "elements": 1,
     }
 
@@ -46,10 +48,14 @@ def test_non_finite_values_agree_only_in_the_same_class() -> None:
     ref = np.array([np.inf, -np.inf, np.nan, np.nan, 3.0, -np.inf], np.float32)
     m = compare.metrics(out, ref)
     # inf/inf, nan/nan and -inf/-inf agree; inf/-inf, 1/nan and -inf/3 do not.
-    assert (m["non_finite"], m["non_finite_mismatch"], m["unwritten"]) == (5, 3, 0)
-    poisoned = compare.metrics(np.array([np.nan, 2.0], np.float32), np.array([1.0, 2.0],
-                                                                           np.float32))
-    assert (poisoned["unwritten"], poisoned["non_finite_mismatch"]) == (1, 1)
+    assert (m["non_finite"], m["non_finite_mismatch"], m["inf_written"], m["unwritten"]) == (
+        5, 3, 1, 0)
+    ref2 = np.array([1.0, 2.0], np.float32)
+    poisoned = compare.metrics(np.array([poison.OUTPUT_POISON, 2.0], np.float32), ref2)
+    assert (poisoned["unwritten"], poisoned["nan_written"], poisoned["non_finite_mismatch"]) == (
+        1, 0, 1)
+    computed = compare.metrics(np.array([np.nan, 2.0], np.float32), ref2)
+    assert (computed["unwritten"], computed["nan_written"]) == (0, 1)
 
 
 def test_integer_outputs_have_no_ulp_distance() -> None:
@@ -64,37 +70,45 @@ def test_a_float64_oracle_beyond_float32_range_warns_nothing() -> None:
     assert (m["non_finite_mismatch"], m["max_abs"]) == (1, 0.0)
 
 
-def test_every_violated_tolerance_is_a_sentence_in_order() -> None:
+def test_every_violated_tolerance_is_named_in_one_sentence_per_output() -> None:
     ref = {"y": np.array([1.0, 2.0, np.inf], np.float32),
            "z": np.array([1.0, 1.0], np.float32)}
-    out = {"y": np.array([np.nan, 2.5, 7.0], np.float32),
+    out = {"y": np.array([poison.OUTPUT_POISON, 2.5, 7.0], np.float32),
            "z": np.array([1.0, 1.0], np.float32)}
-    tolerance = {"max_abs": 0.25, "rel_l2": 0.1}
-    result = compare.compare(out, ref, None, tolerance)
-    assert result["failing_metric"] == "y.unwritten"
+    result = compare.compare(out, ref, None, {"max_abs": 0.25, "rel_l2": 0.1})
+    assert not result["passed"] and result["failing_metric"] == "y.unwritten"
     assert result["failures"] == [
-        "y: 1 of 3 elements unwritten (still NaN poison where the reference is finite)",
-        "y: 2 elements non-finite where the reference is finite, or the reverse",
-        "y: 1 non-finite outputs (require_finite)",
-        "y.max_abs = 0.5 exceeds tolerance 0.25 (vs reference)",
-        "y.rel_l2 = 0.25 exceeds tolerance 0.1 (vs reference)",
-    ]
+        "y: 1 of 3 elements unwritten (still the output poison where the reference is finite); "
+        "also 1 of 3 elements finite where the reference is not, or a different non-finite "
+        "value; y.max_abs = 0.5 exceeds tolerance 0.25 (vs reference); "
+        "y.rel_l2 = 0.25 exceeds tolerance 0.1 (vs reference)"]
+    assert result["outputs"]["y"]["failing_metrics"] == [
+        "y.unwritten", "y.non_finite", "y.max_abs", "y.rel_l2"]
+    assert result["outputs"]["z"]["failure"] is None
     assert set(result["outputs"]) == {"y", "z"} and "vs_oracle" not in result["outputs"]["y"]
-    lenient = compare.compare(out, ref, None, {"require_finite": False})
-    assert lenient["failures"][2:] == [], "require_finite: false drops only that check"
+
+
+def test_non_finite_outputs_fail_unless_require_finite_is_false() -> None:
+    both_nan = ({"y": np.array([np.nan, 2.0], np.float32)},
+                {"y": np.array([np.nan, 2.0], np.float32)})
+    assert compare.compare(*both_nan, None, {})["failures"] == [
+        "y: 1 of 2 outputs non-finite (where the reference is too; require_finite)"]
+    assert compare.compare(*both_nan, None, {"require_finite": False})["passed"]
+    assert compare.compare(*both_nan, None, {"require_finite": True})["failing_metric"] == (
+        "y.non_finite")
 
 
 def test_oracle_metrics_are_reported_for_every_output() -> None:
     ref = {"y": np.ones(2, np.float32), "z": np.full(2, 2.0, np.float32)}
     oracle = {"y": np.ones(2), "z": np.full(2, 2.0)}
     result = compare.compare(ref, ref, oracle, {"max_ulp": 0}, {"max_ulp": 0})
-    assert result == {
-        "passed": True, "failing_metric": None, "failures": [],
-        "outputs": {name: {"vs_reference": compare.metrics(ref[name], ref[name]),
-                           "vs_oracle": compare.metrics(ref[name], oracle[name]),
-                           "reference_vs_oracle": compare.metrics(ref[name], oracle[name])}
-                    for name in ("y", "z")},
-    }
+    assert result["passed"] and result["failing_metric"] is None and result["failures"] == []
+    for name in ("y", "z"):
+        assert result["outputs"][name] == {
+            "vs_reference": compare.metrics(ref[name], ref[name]),
+            "vs_oracle": compare.metrics(ref[name], oracle[name]),
+            "reference_vs_oracle": compare.metrics(ref[name], oracle[name]),
+            "failing_metrics": [], "failure": None}
     worse = compare.compare({"y": np.full(2, 1.5, np.float32), "z": ref["z"]}, ref, oracle,
                             {"max_abs": 1.0}, {"max_abs": 0.25})
     assert worse["failures"] == ["y.max_abs = 0.5 exceeds tolerance 0.25 (vs float64 oracle)"]

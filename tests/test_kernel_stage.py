@@ -7,7 +7,7 @@ from pathlib import Path
 import mlx.core as mx
 import numpy as np
 
-from fixturepipe import backends, kernel_stage, spec
+from fixturepipe import backends, kernel_stage, poison, spec
 from fixturepipe.fixture import Fixture
 from fixturepipe.metal_cpu import metal_kernel
 
@@ -18,13 +18,14 @@ SIZES = {"B": 1, "T": 64, "H": 1, "BT": 64}
 FIRST_ROW_ONLY = "a_inv[thread_position_in_grid.x] = 1.0f;\n"
 
 
-def mlx_nan_fill_bits() -> int:
-    """The float32 bits MLX writes for ``init_value=float("nan")`` (its own conversion)."""
-    return int(np.array(mx.full((1,), float("nan"), mx.float32)).view(np.uint32)[0])
+def mlx_poison_fill_bits() -> int:
+    """The float32 bits MLX writes for ``init_value=poison.OUTPUT_POISON`` (its own conversion)."""
+    return int(np.array(mx.full((1,), poison.OUTPUT_POISON, mx.float32)).view(np.uint32)[0])
 
 
-def test_launch_poisons_outputs_with_mlx_nan_init_value() -> None:
-    """Unwritten elements hold exactly MLX's NaN fill, so the launch asked for init_value=NaN.
+def test_launch_poisons_outputs_with_the_output_poison_init_value() -> None:
+    """Unwritten elements hold exactly MLX's fill of the output poison (a NaN), so the launch
+    asked for ``init_value=poison.OUTPUT_POISON``.
 
     On Metal an output without ``init_value`` is uninitialised memory (zeros or
     stale results, which can pass); the CPU executor fills it with 0xFF bytes
@@ -38,11 +39,11 @@ def test_launch_poisons_outputs_with_mlx_nan_init_value() -> None:
 
     bits = out["a_inv"].reshape(64, 64).view(np.uint32)
     assert (out["a_inv"].reshape(64, 64)[0] == 1.0).all(), "the written row must come through"
-    nan_bits = mlx_nan_fill_bits()
+    poison_bits = mlx_poison_fill_bits()
     unwritten = np.unique(bits[1:])
-    assert unwritten.tolist() == [nan_bits], (
-        f"unwritten elements hold {[hex(b) for b in unwritten]}, not MLX's init_value NaN "
-        f"{nan_bits:#x}: the launch did not ask for init_value=float('nan')"
+    assert unwritten.tolist() == [poison_bits], (
+        f"unwritten elements hold {[hex(b) for b in unwritten]}, not MLX's fill of the output "
+        f"poison {poison_bits:#x}: the launch did not ask for init_value=poison.OUTPUT_POISON"
     )
 
 
@@ -52,4 +53,4 @@ def test_without_init_value_the_executor_leaves_other_bits() -> None:
     (out,) = kernel(inputs=[mx.zeros((1, 64, 1, 64))], grid=(64, 1, 1), threadgroup=(64, 1, 1),
                     output_shapes=[(1, 64, 1, 64)], output_dtypes=[mx.float32])
     bits = np.array(out).reshape(64, 64).view(np.uint32)
-    assert mlx_nan_fill_bits() not in set(np.unique(bits[1:]).tolist())
+    assert mlx_poison_fill_bits() not in set(np.unique(bits[1:]).tolist())
