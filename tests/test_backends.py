@@ -38,7 +38,9 @@ def test_without_metal_auto_is_cpu_and_metal_is_refused() -> None:
         backends.resolve("metal")
     message = str(info.value)
     assert message.startswith("backend 'metal' was requested but MLX has no Metal device on "
-                              f"this machine ({sys.platform}); use backend: cpu (or auto)")
+                              "this machine (")
+    assert message.endswith("); use backend: cpu (or auto) to run the kernel on the CPU "
+                            "executor.")
 
 
 def test_race_check_is_refused_on_metal() -> None:
@@ -54,8 +56,6 @@ def test_cpu_options_reach_the_executor_and_never_mlx() -> None:
     assert (kernel.source_path, kernel.header_path, kernel.race_check, kernel.timeout) == (
         "x/k.metal", "x/k.header.metal", True, 7.5)
     assert kernel.input_names == ["a"] and kernel.output_names == ["o"]
-    metal = backends.Backend("metal", mx.fast.metal_kernel, "metal")
-    assert callable(metal.build("k", ["a"], ["o"], "o[0] = a[0];", "", source_path="x"))
 
 
 def fixture(**params) -> Fixture:
@@ -73,15 +73,6 @@ def test_a_compile_error_is_a_kernel_fault_naming_the_relative_source_path() -> 
     assert "kernels/bad.metal:1:" in info.value.message
     assert str(REPO) not in info.value.message, "messages hold no absolute paths"
     assert isinstance(info.value.__cause__, metal_cpu.MetalCpuError)
-
-
-@linux_only
-def test_metal_launch_errors_are_kernel_faults() -> None:
-    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
-    metal = backends.Backend("metal", mx.fast.metal_kernel, "metal")
-    with pytest.raises(kernel_stage.KernelFault) as info:
-        kernel_stage.run(kernel_spec, fixture(), metal, {"a_strict": mx.zeros((1, 64, 1, 64))})
-    assert info.value.kind == "RuntimeError" and "No Metal back-end" in info.value.message
 
 
 def test_backend_unavailable_is_not_a_kernel_fault() -> None:
