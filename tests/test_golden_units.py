@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from fixturepipe import fixture_io, golden, manifest, paths, reproduce, spec
-from fixturepipe.config_checks import Fixture
+from fixturepipe.fixture import Fixture
 
 REPO = Path(__file__).resolve().parents[1]
 KERNEL = "chunk_tri_solve_invert"
@@ -59,11 +59,11 @@ def generated(root: Path, fixture: str, payload: bytes = b"") -> list[str]:
     return NAMES
 
 
-def test_accept_promotes_rewrites_the_manifest_and_reports_changes(tmp_path: Path) -> None:
+def test_accept_adds_and_updates_and_keeps_what_it_is_not_given(tmp_path: Path) -> None:
     first = golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a"),
                                      (KERNEL, "b"): generated(tmp_path, "b")})
-    assert first == {"added": [f"{KERNEL}/a", f"{KERNEL}/b"], "changed": [], "removed": [],
-                     "unchanged": []}
+    assert first == {"added": [f"{KERNEL}/a", f"{KERNEL}/b"], "changed": [], "unchanged": [],
+                     "kept": []}
     sums = golden.read_manifest(tmp_path)
     assert sorted(sums) == sorted(f"{paths.golden_dir(KERNEL, f)}/{n}" for f in "ab" for n in NAMES)
     for path, digest in sums.items():
@@ -73,16 +73,30 @@ def test_accept_promotes_rewrites_the_manifest_and_reports_changes(tmp_path: Pat
 
     second = golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a", b"new"),
                                       (KERNEL, "c"): generated(tmp_path, "c")})
-    assert second == {"added": [f"{KERNEL}/c"], "changed": [f"{KERNEL}/a"],
-                      "removed": [f"{KERNEL}/b"], "unchanged": []}
-    assert not (tmp_path / paths.golden_dir(KERNEL, "b")).exists()
-    assert golden.golden_fixtures(golden.read_manifest(tmp_path)) == {(KERNEL, "a"), (KERNEL, "c")}
+    assert second == {"added": [f"{KERNEL}/c"], "changed": [f"{KERNEL}/a"], "unchanged": [],
+                      "kept": [f"{KERNEL}/b"]}
+    assert (tmp_path / paths.golden_dir(KERNEL, "b")).is_dir(), "never removed by accept"
+    assert golden.golden_fixtures(golden.read_manifest(tmp_path)) == {
+        (KERNEL, "a"), (KERNEL, "b"), (KERNEL, "c")}
     assert (tmp_path / paths.golden_dir(KERNEL, "a") / NAMES[0]).read_bytes().endswith(b"new")
     leftovers = [p.name for p in (tmp_path / paths.GOLDEN_ROOT / KERNEL).iterdir()
                  if p.name.startswith(".")]
     assert leftovers == [], "no staging or retired folder is left behind"
     third = golden.accept(tmp_path, {(KERNEL, "a"): NAMES, (KERNEL, "c"): NAMES})
-    assert third["unchanged"] == [f"{KERNEL}/a", f"{KERNEL}/c"] and not third["changed"]
+    assert third == {"added": [], "changed": [], "unchanged": [f"{KERNEL}/a", f"{KERNEL}/c"],
+                     "kept": [f"{KERNEL}/b"]}
+
+
+def test_remove_is_explicit_and_names_unknown_fixtures(tmp_path: Path) -> None:
+    golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a"),
+                             (KERNEL, "b"): generated(tmp_path, "b")})
+    with pytest.raises(KeyError, match=f"not golden fixtures: {KERNEL}/zz"):
+        golden.remove(tmp_path, [f"{KERNEL}/b", f"{KERNEL}/zz"])
+    assert (tmp_path / paths.golden_dir(KERNEL, "b")).is_dir(), "nothing removed on error"
+    shutil.rmtree(tmp_path / paths.golden_dir(KERNEL, "b"))  # already gone on disk: still fine
+    removed = golden.remove(tmp_path, [f"{KERNEL}/b"])
+    assert removed == sorted(f"{paths.golden_dir(KERNEL, 'b')}/{n}" for n in NAMES)
+    assert golden.golden_fixtures(golden.read_manifest(tmp_path)) == {(KERNEL, "a")}
 
 
 def test_integrity_names_altered_and_missing_files_with_both_hashes(tmp_path: Path) -> None:
@@ -245,14 +259,6 @@ def test_accept_stages_hidden_folders_beside_the_target(tmp_path: Path, monkeypa
     assert staged and all(p.name.startswith((".a.", ".a.old.")) for p in staged), seen
     assert any(p.name.startswith(".a.old.") for p in staged), "the old folder is retired by name"
     assert (kernel_dir / "a").stat().st_mode & 0o777 == 0o755
-
-
-def test_accept_tolerates_a_removed_fixture_whose_folder_is_already_gone(tmp_path: Path) -> None:
-    golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a"),
-                             (KERNEL, "b"): generated(tmp_path, "b")})
-    shutil.rmtree(tmp_path / paths.golden_dir(KERNEL, "b"))
-    changes = golden.accept(tmp_path, {(KERNEL, "a"): NAMES})
-    assert changes["removed"] == [f"{KERNEL}/b"]
 
 
 def test_integrity_is_checked_in_the_working_directory_by_default(tmp_path: Path,

@@ -67,7 +67,7 @@ def test_float32_reference_is_the_exact_inverse_rounded_within_a_few_ulp(
 def test_float32_references_are_float32_and_the_seed_s_lapack_inverse(a_strict: np.ndarray) -> None:
     """The float32 reference keeps the seed script's calls: inv(eye(float32) + block) in
     float32 LAPACK, so the `seed` fixture's reference stays byte-identical to the script's."""
-    got = references.compute("unit_lower_inverse", {"a_strict": a_strict}, SIZES, np.float32)
+    got = reference("unit_lower_inverse", {"a_strict": a_strict}, SIZES)
     for chunk in range(2):
         for h in range(2):
             rows = slice(chunk * 16, (chunk + 1) * 16)
@@ -75,8 +75,7 @@ def test_float32_references_are_float32_and_the_seed_s_lapack_inverse(a_strict: 
             want = np.linalg.inv(np.eye(16, dtype=np.float32) + block).astype(np.float32)
             np.testing.assert_array_equal(got["a_inv"][0, rows, h, :].view(np.uint32),
                                           want.view(np.uint32))
-    sub = references.compute("unit_lower_substitution", {"a_strict": a_strict}, SIZES, np.float32)
+    sub = reference("unit_lower_substitution", {"a_strict": a_strict}, SIZES)
     assert sub["a_inv"].dtype == np.float32
-    oracle = references.compute("unit_lower_substitution", {"a_strict": a_strict}, SIZES,
-                                np.float64)
+    oracle = reference("unit_lower_substitution", {"a_strict": a_strict}, SIZES, oracle=True)
     np.testing.assert_array_equal(sub["a_inv"], oracle["a_inv"].astype(np.float32))
