@@ -1,11 +1,13 @@
 # Two entry points for a fresh clone; each installs what it needs into .venv.
 #   make verify   install, fetch the golden fixtures (dvc pull), run snakemake -j4 verify
 #   make test     install, run the test suite
+#   make mutation-self  mutmut on our own verdict-deciding Python (not part of test;
+#                 docs/self_mutation.md); score and time go to BENCHMARKS.md
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: install verify test lint
+.PHONY: install verify test lint mutation-self
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,3 +27,6 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/snakemake --lint
+
+mutation-self: $(STAMP)
+	$(VENV)/bin/python bench/self_mutation.py --jobs 2

@@ -1,0 +1,172 @@
+"""Mutation testing of our own Python with mutmut (`make mutation-self`, docs/self_mutation.md).
+
+Runs ``mutmut run`` from scratch on the modules ``[tool.mutmut]`` in pyproject.toml
+lists (those that decide a verdict), against the fast in-process tests it lists;
+mutmut records which tests call each function and runs, per mutant, only those.
+Then reads mutmut's per-file results, takes out the mutants docs/self_mutation.md
+lists as equivalent (each with a reason), and prints and writes to BENCHMARKS.md:
+the score (killed / non-equivalent mutants), the counts, the wall time. Exit 1 if
+the score is under the target or a survivor is listed nowhere in the docs.
+
+Usage: .venv/bin/python bench/self_mutation.py [--jobs N] [--no-write] [--reuse]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+from benchmarks_md import BENCHMARKS_MD, machine, write_section
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "self_mutation.md"
+TARGET = 0.90
+KERNELS_LINK = "fixturepipe_kernels"
+TITLE = "Mutation testing of our own Python"
+# mutmut's exit-code meanings (mutmut.stats.status_by_exit_code, mutmut 3.8).
+KILLED = {1, 3, 24, -24, 152, 255, 36}  # failing test, pytest error, timeout (SIGXCPU)
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+_ROW = re.compile(r"^\|\s*`([^`]+__mutmut_\d+)`\s*\|\s*(.+?)\s*\|\s*$")
+
+
+def listed(doc: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(equivalent, kept) mutants of the docs: ``{name: reason}`` from the two tables."""
+    equivalent: dict[str, str] = {}
+    kept: dict[str, str] = {}
+    target = None
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            heading = line[3:].strip().lower()
+            target = equivalent if heading.startswith("equivalent") else (
+                kept if heading.startswith("kept") else None)
+        match = _ROW.match(line)
+        if match and target is not None:
+            target[match.group(1)] = match.group(2)
+    return equivalent, kept
+
+
+def results(root: Path) -> dict[str, int | None]:
+    """``{mutant name: exit code}`` from mutmut's ``mutants/**/*.py.meta`` files."""
+    out: dict[str, int | None] = {}
+    for meta in sorted((root / "mutants").rglob("*.py.meta")):
+        out.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return out
+
+
+def run_mutmut(jobs: int) -> tuple[float, float]:
+    """A clean ``mutmut run``; returns its wall time and the CPU seconds it used."""
+    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for path in config["tool"]["mutmut"]["also_copy"]:  # mutmut copies files, not their folders
+        (ROOT / "mutants" / path).parent.mkdir(parents=True, exist_ok=True)
+    # Kernel folders are mutated as fixturepipe_kernels/<kernel>/ (the package name
+    # kernel_python imports them under); the tests find them as kernels/<kernel>/.
+    link = ROOT / KERNELS_LINK
+    if not link.is_symlink():
+        link.symlink_to("kernels", target_is_directory=True)
+    (ROOT / "mutants" / "kernels").mkdir()  # real folder: specs resolve their own path
+    (ROOT / "mutants" / KERNELS_LINK).symlink_to("kernels", target_is_directory=True)
+    start = time.perf_counter()
+    cpu_before = _children_cpu()
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(jobs)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    seconds = time.perf_counter() - start
+    link.unlink()
+    if proc.returncode != 0:
+        sys.exit(f"mutmut run failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    return seconds, _children_cpu() - cpu_before
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of finished child processes (mutmut and its forks)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
+    parser.add_argument("--reuse", action="store_true",
+                        help="score the existing mutants/ results instead of running mutmut")
+    args = parser.parse_args()
+
+    load = os.getloadavg()[0]
+    seconds, cpu = (None, None) if args.reuse else run_mutmut(args.jobs)
+    codes = results(ROOT)
+    if not codes:
+        sys.exit("no mutmut results under mutants/: run without --reuse")
+    equivalent, kept = listed(DOC)
+    killed = sorted(n for n, c in codes.items() if c in KILLED)
+    survived = sorted(n for n, c in codes.items() if c in SURVIVED)
+    no_tests = sorted(n for n, c in codes.items() if c in NO_TESTS)
+    other = sorted(n for n, c in codes.items() if c not in KILLED | SURVIVED | NO_TESTS)
+    alive = survived + no_tests + other
+    equivalent_alive = [n for n in alive if n in equivalent]
+    scored = len(codes) - len(equivalent_alive)
+    score = len(killed) / scored if scored else 0.0
+    unlisted = [n for n in alive if n not in equivalent and n not in kept]
+    wrongly_listed = sorted(n for n in equivalent if n in killed)
+    per_module = Counter(n.rsplit(".x", 1)[0] for n in alive if n not in equivalent)
+
+    lines = [
+        f"mutmut on {len(codes)} mutants: {len(killed)} killed, {len(survived)} survived, "
+        f"{len(no_tests)} reached by no test, {len(other)} other; "
+        f"{len(equivalent_alive)} listed equivalent (docs/self_mutation.md)",
+        f"score {100 * score:.1f}% of non-equivalent mutants killed (target {100 * TARGET:.0f}%)",
+    ]
+    if seconds is not None:
+        lines.append(f"wall time {seconds:.0f} s with --max-children {args.jobs}; CPU time "
+                     f"{cpu:.0f} s, i.e. {cpu / args.jobs:.0f} s on {args.jobs} idle cores")
+    print("\n".join(lines))
+    for name in unlisted:
+        print(f"survivor not listed in docs/self_mutation.md: {name} "
+              f"(`.venv/bin/mutmut show {name}`)")
+    for name in wrongly_listed:
+        print(f"listed as equivalent but killed (remove it from the docs): {name}")
+
+    if not args.no_write and seconds is not None:
+        modules = "\n".join(f"| {m} | {c} |" for m, c in sorted(per_module.items()))
+        write_section(BENCHMARKS_MD, TITLE, (
+            f"## {TITLE}\n\n"
+            "mutmut on the modules that decide a verdict (list and reasons for survivors: "
+            "docs/self_mutation.md), each mutant against only the in-process tests that "
+            "call the mutated function.\n\n"
+            f"Machine: {machine()}; 1-minute load average {load:.1f} at the start. The machine "
+            "is shared with other jobs on its 2 cores, so the time is pessimistic.  \n"
+            f"Command: `make mutation-self` (= `.venv/bin/python bench/self_mutation.py "
+            f"--jobs {args.jobs}`)\n\n"
+            "| measure | value |\n|---|---|\n"
+            f"| mutants | {len(codes)} |\n"
+            f"| killed | {len(killed)} |\n"
+            f"| survived / reached by no test / other | {len(survived)} / {len(no_tests)} / "
+            f"{len(other)} |\n"
+            f"| listed equivalent | {len(equivalent_alive)} |\n"
+            f"| score (killed / non-equivalent) | {100 * score:.1f}% (target "
+            f"{100 * TARGET:.0f}%) |\n"
+            f"| wall time, clean run | {seconds:.0f} s ({seconds / 60:.1f} min) |\n"
+            f"| CPU time (user + system, all processes) | {cpu:.0f} s |\n"
+            f"| CPU time / {args.jobs} cores (wall time on an idle machine, about) | "
+            f"{cpu / args.jobs:.0f} s ({cpu / args.jobs / 60:.1f} min) |\n"
+            f"| mutants per second | {len(codes) / seconds:.2f} |\n"
+            + (f"\nNot killed and not equivalent, per module:\n\n| module | mutants |\n"
+               f"|---|---:|\n{modules}\n" if per_module else "")
+        ))
+    return 0 if score >= TARGET and not unlisted and not wrongly_listed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
