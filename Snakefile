@@ -69,6 +69,8 @@ rule verify:
         reproductions=[PLAN.reproduce_file(f) for f in PLAN.targets if f.golden],
         sums=paths.MANIFEST,
         code=PLAN.code("verify"),
+        # For `snakemake --report`: what the last verify wrote (report(), with captions).
+        last_report=snakefile_support.last_verify_report(report, workflow.current_basedir.join),
     log:
         f"{LOGS}/verify.log",
     conda:

@@ -70,6 +70,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
         output:
             matrix=mutation_dag.matrix_file(_kernel),
             report=mutation_dag.report_file(_kernel),
+            html=mutation_dag.html_report_file(_kernel),
         params:
             matrix=mutation_dag.matrix_params(
                 _kernel, [f.name for f in PLAN.fixtures_of(_kernel)], config

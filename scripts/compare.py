@@ -44,6 +44,13 @@ def main(smk):
             shapes = {t.name: t.shape for t in spec.outputs}
             diagnosis.annotate(verdict, outputs, refs, shapes, fixture.sizes, fixture.tolerance)
             error_map.add_block_maps(verdict, outputs, refs, shapes, fixture.sizes)
+            run_dir = Path(smk.input.outputs[0]).parent
+            for t in spec.outputs:  # what the report's figures read, in the job's terms
+                verdict["outputs"][t.name]["arrays"] = {
+                    "output": (run_dir / paths.output_file(spec, t.name)).as_posix(),
+                    "reference": (source_dir / paths.reference_file(spec, t.name)).as_posix(),
+                    "shape": list(t.shape_for(fixture.sizes)), "dtype": t.dtype,
+                    "layout": [str(d) for d in t.shape], "sizes": dict(fixture.sizes)}
     except binio.FixtureFileError as exc:
         vacuous = []
         verdict = {"passed": False, "failing_metric": "fixture_file",

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from fixturepipe import atomic, rulescript
+from fixturepipe.mutation import report_html
 from fixturepipe.mutation.generate import generate_mutants
 from fixturepipe.mutation.killmatrix import build_kill_matrix
 from fixturepipe.mutation.report import mutant_diff, render_report
@@ -19,11 +20,11 @@ def main(smk):
         results, params["equivalent"],
     )
     original = spec.source_path.read_text(encoding="utf-8")
-    wanted = set(matrix["survivors"])
-    diffs = {m.name: mutant_diff(original, m, spec.name)
-             for m in generate_mutants(original) if m.name in wanted}
+    diffs = {m.name: mutant_diff(original, m, spec.name) for m in generate_mutants(original)}
+    survivors = {name: diffs[name] for name in matrix["survivors"] if name in diffs}
     atomic.write_json(smk.output.matrix, matrix)
-    atomic.write_text(smk.output.report, render_report(matrix, diffs))
+    atomic.write_text(smk.output.report, render_report(matrix, survivors))
+    atomic.write_text(smk.output.html, report_html.render(matrix, original, diffs))
 
 
 if __name__ == "__main__":

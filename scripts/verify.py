@@ -4,7 +4,16 @@ import json
 import sys
 from pathlib import Path
 
-from fixturepipe import atomic, dvc_integrity, golden, paths, report, rulescript
+from fixturepipe import (
+    atomic,
+    dvc_integrity,
+    figure_cache,
+    golden,
+    paths,
+    report,
+    report_html,
+    rulescript,
+)
 
 
 def main(smk):
@@ -18,6 +27,11 @@ def main(smk):
     )
     atomic.write_json(f"{paths.VERIFY_DIR}/report.json", result)
     atomic.write_text(f"{paths.VERIFY_DIR}/report.md", report.markdown(result))
+    by_key = {f"{c['kernel']}/{c['fixture']}": c for c in compares}
+    figures = {key: figure_cache.figures_for(c) for key, c in by_key.items()}
+    atomic.write_text(f"{paths.VERIFY_DIR}/report.html",
+                      report_html.render(result, by_key, figures))
+    atomic.write_json(paths.METRICS_FILE, report.dvc_metrics(result))
     print(report.table(result), flush=True)
     if not result["passed"]:
         for line in report.failure_lines(result):

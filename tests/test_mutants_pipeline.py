@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from browser import check_page
 from pipeline_project import FIRST_KERNEL_PYTHON, write_kernel
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,6 +103,10 @@ def test_survivor_fails_the_target_until_listed_equivalent(tmp_path: Path) -> No
     assert f"### `{SURVIVOR}`" in report and "+half diag" in report
     # Mutants ran on the CPU executor (the default on every host) and the report says so.
     assert matrix["backend"] == "cpu" and "Backend: `cpu`" in report
+    # The HTML report in a real browser: source view and kill heatmap, every line's mutants.
+    check_page(kdir / "report.html", "#heatmap", "#source", "mutation_report.png")
+    html = (kdir / "report.html").read_text()
+    assert f'id="m-{SURVIVOR}"' in html and "+half diag" in html and "<script" not in html
     # Mutant jobs wrote nothing where the real kernel's runs live.
     assert not (root / "artifacts" / "runs").exists()
     results = sorted((kdir / "results").glob("*.json"))

@@ -100,13 +100,14 @@ def describe(mask: np.ndarray, b: blocks.Blocks) -> str:
     full = np.zeros(inside.shape[1:], dtype=bool)
     full[np.ix_(rows, cols)] = True
     r, c = blocks.ranges(list(rows)), blocks.ranges(list(cols))
+    rw, cw = ("row" if len(rows) == 1 else "rows"), ("column" if len(cols) == 1 else "columns")
     if (inside == full).all():
         if len(cols) == inside.shape[2]:
-            return f"rows {r}{where}"
+            return f"{rw} {r}{where}"
         if len(rows) == inside.shape[1]:
-            return f"columns {c}{where}"
-        return f"rows {r} x columns {c}{where}"
-    return f"{int(mask.sum())} elements within rows {r} x columns {c}{where}"
+            return f"{cw} {c}{where}"
+        return f"{rw} {r} x {cw} {c}{where}"
+    return f"{int(mask.sum())} elements within {rw} {r} x {cw} {c}{where}"
 
 
 def _confined(classes: Sequence[str], words: str) -> Explanation:

@@ -16,6 +16,8 @@ GOLDEN_ROOT = f"{ARTIFACTS}/fixtures"
 GOLDEN_MANIFEST = f"{ARTIFACTS}/golden.sha256"
 MANIFEST = f"{ARTIFACTS}/SHA256SUMS"
 VERIFY_DIR = f"{ARTIFACTS}/verify"
+FIGURES_DIR = f"{VERIFY_DIR}/figures"
+METRICS_FILE = f"{VERIFY_DIR}/metrics.json"
 LOG_DIR = f"{ARTIFACTS}/logs"
 
 
@@ -32,6 +34,11 @@ def golden_dir(kernel: str, fixture: str) -> str:
 def run_dir(backend: str, kernel: str, fixture: str) -> str:
     """Kernel outputs, ``run.json``, ``compare.json`` for one backend."""
     return f"{ARTIFACTS}/runs/{backend}/{kernel}/{fixture}"
+
+
+def figures_dir(kernel: str, fixture: str) -> str:
+    """The verify report's figures of one fixture (redrawn only when its results change)."""
+    return f"{FIGURES_DIR}/{kernel}/{fixture}"
 
 
 def reproduce_dir(kernel: str, fixture: str) -> str:

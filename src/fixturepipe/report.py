@@ -154,3 +154,13 @@ def markdown(report: Mapping[str, Any]) -> str:
                     f"{_fmt(ref['max_ulp'], 'ulp')} | {_fmt(k['rel_l2'], 'f')} | "
                     f"{_fmt(ref['rel_l2'], 'f')} |")
     return "\n".join(out) + "\n"
+
+
+def dvc_metrics(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The metrics file ``dvc metrics show/diff`` read: per fixture, its worst max ULP and
+    relative RMS error (= rel L2: ||out - ref|| / ||ref||) vs the float32 reference;
+    "NaN" where an output is non-finite where the reference is not."""
+    return {
+        f"{r['kernel']}/{r['fixture']}": {"max_ulp": r["max_ulp"], "rel_rms": r["rel_l2"]}
+        for r in report["fixtures"]
+    }

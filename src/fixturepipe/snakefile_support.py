@@ -5,7 +5,9 @@ No numpy/MLX imports: this is loaded on every Snakemake invocation.
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 import threading
 from collections.abc import Callable, Mapping
 from importlib.metadata import version
@@ -13,6 +15,7 @@ from typing import Any
 
 from snakemake.exceptions import WorkflowError
 
+from fixturepipe import paths
 from fixturepipe.golden import GoldenMissingError
 
 
@@ -94,3 +97,33 @@ def job(
 
 def _plain(value: Any) -> Any:
     return value if isinstance(value, str) else [str(v) for v in value]
+
+
+def last_verify_report(report: Callable[..., Any],
+                       source: Callable[[str], Any]) -> Callable[[Any], list[Any]]:
+    """Input function of ``verify``: the last verify run's report.html, metrics file and
+    figures, flagged with Snakemake's ``report()`` (passed in: a Snakefile global) so that
+    ``snakemake --report`` includes them with captions.  ``verify`` has no outputs (it must
+    check golden integrity on every run), so what it wrote last time is offered as input;
+    only files that exist are listed, so a fresh clone's DAG is unchanged.  ``source``
+    (``workflow.current_basedir.join``) makes caption paths what Snakemake's report reads:
+    it resolves them itself only for files listed literally in a rule."""
+
+    def files(wildcards: Any) -> list[Any]:
+        def caption(name: str) -> Any:
+            return source(f"rules/report/{name}.rst")
+
+        found = []
+        for path, name in ((f"{paths.VERIFY_DIR}/report.html", "verify"),
+                           (paths.METRICS_FILE, "metrics")):
+            if os.path.isfile(path):
+                found.append(report(path, caption=caption(name), category="Verify"))
+        for png in sorted(glob.glob(f"{paths.FIGURES_DIR}/*/*/*.png")):
+            kernel, fixture, name = png.split("/")[-3:]
+            output, kind = name.split(".")[:2]
+            found.append(report(png, caption=caption(kind), category="Figures",
+                                subcategory=kernel, labels={"fixture": fixture,
+                                                            "output": output, "figure": kind}))
+        return found
+
+    return files

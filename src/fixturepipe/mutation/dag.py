@@ -53,6 +53,11 @@ def report_file(kernel: str) -> str:
     return f"{kernel_dir(kernel)}/report.md"
 
 
+def html_report_file(kernel: str) -> str:
+    """The mutation report as a self-contained HTML page (source view, kill heatmap)."""
+    return f"{kernel_dir(kernel)}/report.html"
+
+
 def log_file(kernel: str, mutant: str) -> str:
     """A mutant job's log."""
     return f"{paths.LOG_DIR}/mutants/{kernel}/{mutant}.log"

@@ -91,6 +91,8 @@ def build_kill_matrix(
                 "stillborn_error": result.get("stillborn"),
                 "cells": {f: result["fixtures"][f]["by"] for f in fixtures
                           if f in result["fixtures"]},
+                "diagnoses": {f: result["fixtures"][f]["diagnosis"] for f in fixtures
+                              if result["fixtures"].get(f, {}).get("diagnosis")},
             }
         )
     scored = [r for r in rows if r["status"] in ("killed", "survived")]

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from fixturepipe import backends, compare, fixture_io, kernel_python, kernel_stage
+from fixturepipe import backends, compare, diagnosis, fixture_io, kernel_python, kernel_stage
 from fixturepipe.fixture import Fixture
 from fixturepipe.mutation.generate import Mutant, find_mutant
 from fixturepipe.spec import KernelSpec
@@ -72,8 +72,9 @@ def _clip(text: str, limit: int) -> str:
 def _verdict(
     spec: KernelSpec, data: FixtureData, outputs: Mapping[str, np.ndarray],
     refs: Mapping[str, np.ndarray], inputs: Mapping[str, np.ndarray],
-) -> str | None:
-    """The first failing metric of the real comparison, None when the outputs pass."""
+) -> tuple[str | None, str | None]:
+    """The first failing metric of the real comparison (None when the outputs pass), and
+    the diagnosis of the first failing output that has one."""
     fixture = data.fixture
     oracle = (
         kernel_python.oracle(spec, fixture, inputs)
@@ -81,7 +82,13 @@ def _verdict(
         else None
     )
     verdict = compare.compare(outputs, refs, oracle, fixture.tolerance, fixture.oracle_tolerance)
-    return None if verdict["passed"] else verdict["failing_metric"]
+    if verdict["passed"]:
+        return None, None
+    shapes = {t.name: t.shape for t in spec.outputs}
+    diagnosis.annotate(verdict, outputs, refs, shapes, fixture.sizes, fixture.tolerance)
+    found = next((e["diagnosis"]["sentence"] for e in verdict["outputs"].values()
+                  if e.get("diagnosis")), None)
+    return verdict["failing_metric"], found
 
 
 def run_mutant(
@@ -111,15 +118,19 @@ def run_mutant(
         refs = fixture_io.read_references(data.folder, spec, fixture)
         backend = backends.resolve(fixture.backend)
         by: list[str] = []
+        looks_like = None
         try:
-            by += _run_once(spec, mutant, data, backend, inputs, refs, timeout, source_path,
-                            race_check=fixture.race_check)
+            killed, looks_like = _run_once(spec, mutant, data, backend, inputs, refs, timeout,
+                                           source_path, race_check=fixture.race_check)
+            by += killed
             if mutant.race_check and backend.name == "cpu" and not fixture.race_check:
                 by += _race_run(spec, mutant, data, backend, inputs, race_timeout, source_path)
         except Stillborn as exc:
             stillborn = str(exc)
             log.info("mutant %s is stillborn: %s", mutant.name, stillborn)
         cells[fixture.name] = {"by": sorted(set(by), key=by.index), "ran": stillborn is None}
+        if looks_like and stillborn is None:
+            cells[fixture.name]["diagnosis"] = looks_like
         seconds[fixture.name] = round(time.perf_counter() - started, 3)
         log.info("mutant %s on %s: %s (%.2f s)", mutant.name, fixture.key,
                  ", ".join(by) or "survived", seconds[fixture.name])
@@ -132,7 +143,8 @@ def _run_once(
     spec: KernelSpec, mutant: Mutant, data: FixtureData, backend: backends.Backend,
     inputs: Mapping[str, np.ndarray], refs: Mapping[str, np.ndarray], timeout: float,
     source_path: str, *, race_check: bool,
-) -> list[str]:
+) -> tuple[list[str], str | None]:
+    """What killed the mutant on one fixture (nothing if it passed), and the diagnosis."""
     fixture = replace(data.fixture, timeout=min(timeout, data.fixture.timeout),
                       race_check=race_check)
     try:
@@ -141,9 +153,9 @@ def _run_once(
     except kernel_stage.KernelFault as fault:
         name = _fault_name(fault)
         log.info("mutant %s on %s: %s", mutant.name, fixture.key, _clip(str(fault), _LOG_CHARS))
-        return [name]
-    failing = _verdict(spec, data, outputs, refs, inputs)
-    return [failing] if failing else []
+        return [name], None
+    failing, looks_like = _verdict(spec, data, outputs, refs, inputs)
+    return ([failing] if failing else []), looks_like
 
 
 def _race_run(
