@@ -158,9 +158,10 @@ def markdown(report: Mapping[str, Any]) -> str:
 
 def dvc_metrics(report: Mapping[str, Any]) -> dict[str, Any]:
     """The metrics file ``dvc metrics show/diff`` read: per fixture, its worst max ULP and
-    relative RMS error (= rel L2: ||out - ref|| / ||ref||) vs the float32 reference;
-    "NaN" where an output is non-finite where the reference is not."""
+    relative RMS error (FLA's ``rel_rms``) vs the float32 reference; "NaN" where an output
+    is non-finite where the reference is not, null for a fixture without outputs."""
     return {
-        f"{r['kernel']}/{r['fixture']}": {"max_ulp": r["max_ulp"], "rel_rms": r["rel_l2"]}
+        f"{r['kernel']}/{r['fixture']}": {"max_ulp": r["max_ulp"],
+                                          "rel_rms": _worst(r, "rel_rms")}
         for r in report["fixtures"]
     }

@@ -37,7 +37,8 @@ figure { margin: 0; } figure img { display: block; max-width: 100%; }
 figcaption { font-size: 12px; color: #57606a; max-width: 345px; }
 """
 
-_METRICS = ("max_abs", "max_rel", "rel_l2", "max_ulp", "max_ulp_elementwise", "non_finite",
+_METRICS = ("max_abs", "max_rel", "rel_l2", "rel_rms", "max_ulp", "max_ulp_elementwise",
+            "non_finite",
             "unwritten", "uninitialised_threadgroup", "nan_written", "inf_written")
 _SIDES = (("vs_reference", "kernel vs float32 reference"),
           ("vs_oracle", "kernel vs float64 oracle"),
