@@ -7,7 +7,7 @@ import mlx.core as mx
 import numpy as np
 import pytest
 
-from fixturepipe.metal_cpu import BarrierDivergenceError, metal_kernel
+from fixturepipe.metal_cpu import BarrierDivergenceError, ThreadgroupBoundsError, metal_kernel
 
 TYPES = {"float": mx.float32, "half": mx.float16, "bfloat": mx.bfloat16}
 EPS = {"float": 2.0**-23, "half": 2.0**-10, "bfloat": 2.0**-7}
@@ -265,3 +265,32 @@ simdgroup_float8x8 m = make_filled_simdgroup_matrix<float, 8, 8>(s);
 simdgroup_store(m, out + 8 * (thread_index_in_threadgroup / 32), 0);
 """
     _run_divergent(source)
+
+
+def test_load_past_a_threadgroup_array_is_a_bounds_error() -> None:
+    """A tile that reaches past a 1-D threadgroup array is checked like a subscript."""
+    source = """threadgroup float tile[8 * 12];
+threadgroup float guard[64];
+uint l = thread_index_in_threadgroup;
+for (uint i = l; i < 8 * 12; i += 32) tile[i] = 1.0f;
+guard[l] = 0.0f;
+threadgroup_barrier(mem_flags::mem_threadgroup);
+simdgroup_float8x8 m;
+simdgroup_load(m, tile, 12, ulong2(ORIGIN_X, 0));
+simdgroup_store(m, out, 8);
+"""
+    kernel = metal_kernel(name="sgm_bounds", input_names=["inp"], output_names=["out"],
+                          source=source, source_path="kernels/sgm_bounds.metal")
+
+    def run(origin_x: int) -> np.ndarray:
+        (out,) = kernel(inputs=[mx.zeros((4,))], template=[("ORIGIN_X", origin_x)],
+                        grid=(32, 1, 1), threadgroup=(32, 1, 1), output_shapes=[(64,)],
+                        output_dtypes=[mx.float32])
+        return np.asarray(out)
+
+    assert (run(4) == 1.0).all()  # columns 4..11 of 12: inside
+    with pytest.raises(ThreadgroupBoundsError) as info:
+        run(5)  # row 7 reaches index 7 * 12 + 12 = 96: past the end
+    msg = str(info.value)
+    assert "index 96 is out of bounds of threadgroup array `tile`" in msg
+    assert "kernels/sgm_bounds.metal:8:" in msg and "extent 96" in msg

@@ -96,19 +96,24 @@ template <class O> METAL_FUNC unsigned long mtl_sgm_origin(const O& o, int i) {
   return (unsigned long)lane(o, i);
 }
 
+// Offset in the source of element j (0 or 1) of this lane's pair.
+template <class O>
+METAL_FUNC unsigned long mtl_sgm_offset(uint32_t j, unsigned long elements_per_row,
+                                        const O& origin, bool transpose) {
+  uint32_t l = mtl_my_lane();
+  unsigned long r = mtl_sgm_row(l), c = mtl_sgm_col(l) + j;
+  unsigned long row = transpose ? c : r, colm = transpose ? r : c;
+  return (mtl_sgm_origin(origin, 1) + row) * elements_per_row + mtl_sgm_origin(origin, 0) + colm;
+}
+
 template <class T, class O = ulong2>
 METAL_FUNC void simdgroup_load(thread simdgroup_matrix<T, 8, 8>& d,
                                const typename mtl_identity<T>::type* src,
                                unsigned long elements_per_row = 8, O matrix_origin = O(0),
                                bool transpose_matrix = false, MTL_SGM_SITE) {
   mtl_sgm_exchange(0, file, line, col);
-  uint32_t l = mtl_my_lane();
-  unsigned long r = mtl_sgm_row(l), c = mtl_sgm_col(l);
-  unsigned long ox = mtl_sgm_origin(matrix_origin, 0), oy = mtl_sgm_origin(matrix_origin, 1);
-  for (unsigned long j = 0; j < 2; ++j) {
-    unsigned long row = transpose_matrix ? c + j : r, colm = transpose_matrix ? r : c + j;
-    d.elements[j] = src[(oy + row) * elements_per_row + ox + colm];
-  }
+  for (uint32_t j = 0; j < 2; ++j)
+    d.elements[j] = src[mtl_sgm_offset(j, elements_per_row, matrix_origin, transpose_matrix)];
 }
 
 template <class T, class O = ulong2>
@@ -117,13 +122,39 @@ METAL_FUNC void simdgroup_store(const thread simdgroup_matrix<T, 8, 8>& m,
                                 unsigned long elements_per_row = 8, O matrix_origin = O(0),
                                 bool transpose_matrix = false, MTL_SGM_SITE) {
   mtl_sgm_exchange(0, file, line, col);
-  uint32_t l = mtl_my_lane();
-  unsigned long r = mtl_sgm_row(l), c = mtl_sgm_col(l);
-  unsigned long ox = mtl_sgm_origin(matrix_origin, 0), oy = mtl_sgm_origin(matrix_origin, 1);
-  for (unsigned long j = 0; j < 2; ++j) {
-    unsigned long row = transpose_matrix ? c + j : r, colm = transpose_matrix ? r : c + j;
-    dst[(oy + row) * elements_per_row + ox + colm] = m.elements[j];
+  for (uint32_t j = 0; j < 2; ++j)
+    dst[mtl_sgm_offset(j, elements_per_row, matrix_origin, transpose_matrix)] = m.elements[j];
+}
+
+// A one-dimensional threadgroup array passed as the source or destination is bounds-
+// checked like a subscript: every element the tile touches must lie inside the array.
+template <class T, size_t N, class O>
+METAL_FUNC void mtl_sgm_check(const mtl_tg_array<T[N], 1>& a, unsigned long elements_per_row,
+                              const O& origin, bool transpose, const char* file, uint32_t line,
+                              uint32_t col) {
+  for (uint32_t j = 0; j < 2; ++j) {
+    unsigned long at = mtl_sgm_offset(j, elements_per_row, origin, transpose);
+    if (__builtin_expect(at >= N, 0))
+      mtl_tg_out_of_bounds(a.data, 1, N, (long long)at, file, line, col);
   }
+}
+template <class T, size_t N, class O = ulong2>
+METAL_FUNC void simdgroup_load(thread simdgroup_matrix<T, 8, 8>& d,
+                               const mtl_tg_array<T[N], 1>& src,
+                               unsigned long elements_per_row = 8, O matrix_origin = O(0),
+                               bool transpose_matrix = false, MTL_SGM_SITE) {
+  mtl_sgm_check(src, elements_per_row, matrix_origin, transpose_matrix, file, line, col);
+  simdgroup_load(d, &src.data[0], elements_per_row, matrix_origin, transpose_matrix, file, line,
+                 col);
+}
+template <class T, size_t N, class O = ulong2>
+METAL_FUNC void simdgroup_store(const thread simdgroup_matrix<T, 8, 8>& m,
+                                mtl_tg_array<T[N], 1>& dst,
+                                unsigned long elements_per_row = 8, O matrix_origin = O(0),
+                                bool transpose_matrix = false, MTL_SGM_SITE) {
+  mtl_sgm_check(dst, elements_per_row, matrix_origin, transpose_matrix, file, line, col);
+  simdgroup_store(m, &dst.data[0], elements_per_row, matrix_origin, transpose_matrix, file, line,
+                  col);
 }
 
 template <class TA, class TB> struct mtl_sgm_operands {
