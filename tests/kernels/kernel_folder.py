@@ -97,14 +97,19 @@ class Folder:
                 expr.evaluate(c["check"], sizes)]
 
     def run(self, inputs: Mapping[str, np.ndarray], sizes: Mapping[str, int], *,
-            source: str | None = None, race_check: bool = False) -> dict[str, np.ndarray]:
-        """Launch the kernel on the CPU executor; outputs as numpy in the spec's dtypes."""
+            source: str | None = None, source_path: str | None = None,
+            race_check: bool = False, timeout: float = 60.0) -> dict[str, np.ndarray]:
+        """Launch the kernel on the CPU executor; outputs as numpy in the spec's dtypes.
+
+        ``source`` replaces the folder's Metal text (a mutant), ``source_path`` names it.
+        """
         assert not self.check_constraints(sizes), self.check_constraints(sizes)
         text = source if source is not None else (self.path / self.spec["source"]).read_text()
         names_in, names_out = list(self.spec["inputs"]), list(self.spec["outputs"])
         kernel = metal_kernel(
             name=self.name, input_names=names_in, output_names=names_out, source=text,
-            source_path=str(self.path / self.spec["source"]), race_check=race_check,
+            source_path=source_path or str(self.path / self.spec["source"]),
+            race_check=race_check, timeout=timeout,
         )
         arrays = []
         for n in names_in:
