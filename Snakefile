@@ -8,7 +8,7 @@ import sys
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from fixturepipe import config_checks, paths, snakefile_support
+from fixturepipe import cluster, config_checks, paths, snakefile_support
 from fixturepipe import plan as fixture_plan
 from fixturepipe.config_checks import ConfigError
 from fixturepipe.spec import SpecError
@@ -41,6 +41,11 @@ shell.prefix(
 )
 NUMERIC_STACK = snakefile_support.numeric_stack()
 ENV = "config/conda-env.yaml"  # used only with --sdm conda; .venv otherwise
+
+
+# With --executor slurm: refuse to start when the cluster cannot report job status (docs/cluster.md).
+onstart:
+    cluster.check_slurm(workflow)
 
 
 # Snakemake 9.27 lingers up to 1 s after the last job (see snakefile_support).
@@ -262,3 +267,8 @@ for kernel, spec in PLAN.specs.items():
 
 
 include: "rules/mutants.smk"
+
+
+# Cluster batches (profiles/slurm, docs/cluster.md): per-fixture and per-mutant jobs are
+# grouped by their wildcards; Snakemake ignores groups in local runs.
+cluster.batch_jobs(workflow)
