@@ -85,7 +85,9 @@ def planned_jobs(root: Path, target: str = "verify", *args: str) -> set[tuple[st
     """(rule, fixture or '') of every job Snakemake's own dry run would execute."""
     proc = snakemake(root, "-n", "-j1", target, *args)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    text = proc.stdout
+    # Jobs of a group (fixturepipe.cluster groups per fixture; dry runs show groups) are
+    # printed indented under "Group job ...": dedent them to read like the others.
+    text = re.sub(r"^ {4}(?=\[| {4}|(?:local)?rule )", "", proc.stdout, flags=re.MULTILINE)
     jobs: set[tuple[str, str]] = set()
     blocks = re.split(r"\n(?=\[|(?:local)?rule \S+:\n)", text)
     for block in blocks:

@@ -56,8 +56,9 @@ def batch_jobs(workflow: Any) -> None:
     """Put per-fixture and per-mutant rules into their groups; inside a cluster job, run all here.
 
     A rule joins a group by its wildcards (``{fixture}`` or ``{mutant}``), so a
-    new kernel's rules are grouped without naming them anywhere. A group given
-    on the command line (``--groups``) still wins, as Snakemake's own rule.
+    new kernel's rules are grouped without naming them anywhere. Snakemake uses
+    groups only when it submits jobs (and shows them in dry runs); a group given
+    on the command line (``--groups``) still wins.
     """
     if workflow.remote_exec:
         # Inside the batch's Slurm job: no regrouping (it would `srun` a nested Snakemake
