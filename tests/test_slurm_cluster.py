@@ -31,6 +31,8 @@ VERDICT_FILES = ("artifacts/verify/report.json", "artifacts/verify/report.md",
 MATRIX_FILES = ("artifacts/mutants/tiny_tri/kill_matrix.json",
                 "artifacts/mutants/tiny_tri/report.md")
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
+# One worker runs every Slurm test (pyproject: --dist loadgroup): one cluster at a time.
+pytestmark = pytest.mark.xdist_group("slurm")
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from slurm_cluster import running_cluster
 from test_slurm_cluster import SUBMITTED, VENV_BIN, snakemake, snakemake_env, tiny_project
+
+pytestmark = pytest.mark.xdist_group("slurm")
 
 
 def test_controller_going_down_mid_run_and_before_a_run(tmp_path: Path) -> None:
