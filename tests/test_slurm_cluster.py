@@ -59,7 +59,7 @@ def snakemake_env(root: Path, extra: dict[str, str] | None = None) -> dict[str, 
 
 
 def snakemake(root: Path, *args: str, env: dict[str, str] | None = None,
-              timeout: float = 400) -> subprocess.CompletedProcess[str]:
+              timeout: float = 900) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(VENV_BIN / "snakemake"), *args], cwd=root,
                           env=snakemake_env(root, env), capture_output=True, text=True,
                           timeout=timeout)
