@@ -115,3 +115,15 @@ def test_oracle_metrics_are_reported_for_every_output() -> None:
     worse = compare.compare({"y": np.full(2, 1.5, np.float32), "z": ref["z"]}, ref, oracle,
                             {"max_abs": 1.0}, {"max_abs": 0.25})
     assert worse["failures"] == ["y.max_abs = 0.5 exceeds tolerance 0.25 (vs float64 oracle)"]
+
+
+def test_a_non_finite_cause_is_said_once_and_metrics_against_both() -> None:
+    ref = {"y": np.array([1.0, 2.0, 4.0], np.float32)}
+    oracle = {"y": np.array([1.0, 2.0, 4.0])}
+    out = {"y": np.array([poison.OUTPUT_POISON, 2.5, 4.0], np.float32)}
+    result = compare.compare(out, ref, oracle, {"max_abs": 0.25}, {"max_abs": 0.125})
+    assert result["failures"] == [
+        "y: 1 of 3 elements unwritten (still the output poison where the reference is finite); "
+        "also y.max_abs = 0.5 exceeds tolerance 0.25 (vs reference); "
+        "y.max_abs = 0.5 exceeds tolerance 0.125 (vs float64 oracle)"]
+    assert result["outputs"]["y"]["failing_metrics"] == ["y.unwritten", "y.max_abs"]

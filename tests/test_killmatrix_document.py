@@ -104,14 +104,16 @@ def test_survivor_message_elides_only_past_ten() -> None:
 def test_counts_per_operator_and_reasons_only_on_equivalent_rows() -> None:
     results = [_result(0, "arith_swap_L1C0", {"seed": ["nan"]}),
                _result(1, "arith_swap_L2C0", {"seed": []}),
-               _result(2, "arith_swap_L3C0", {"seed": []})]
+               _result(2, "arith_swap_L3C0", {"seed": []}),
+               _result(3, "arith_swap_L4C0", {"seed": []})]
     m = build_kill_matrix("k", "cpu", ["seed"], "seed", results,
                           {"arith_swap_L1C0": "wrong", "arith_swap_L2C0": "right"})
-    assert m["by_operator"] == {"arith_swap": {"total": 3, "killed": 1, "survived": 1,
+    assert m["by_operator"] == {"arith_swap": {"total": 4, "killed": 1, "survived": 2,
                                                "equivalent": 1, "stillborn": 0}}
-    assert [r["equivalent_reason"] for r in m["mutants"]] == [None, "right", None]
-    assert [r["listed_equivalent_but_killed"] for r in m["mutants"]] == [True, False, False]
-    assert m["score"]["matrix"] == {"killed": 1, "scored": 2, "score": 0.5}
+    assert [r["equivalent_reason"] for r in m["mutants"]] == [None, "right", None, None]
+    assert [r["listed_equivalent_but_killed"] for r in m["mutants"]] == [True, False, False,
+                                                                         False]
+    assert m["score"]["matrix"] == {"killed": 1, "scored": 3, "score": 0.333333}
     thirds = [_result(i, f"a_L{i}C0", {"seed": ["nan"] if i == 0 else []}) for i in range(3)]
     assert build_kill_matrix("k", "cpu", ["seed"], "seed", thirds, {})["score"]["matrix"][
         "score"] == 0.333333
