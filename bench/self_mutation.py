@@ -102,6 +102,8 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
     parser.add_argument("--reuse", action="store_true",
                         help="score the existing mutants/ results instead of running mutmut")
+    parser.add_argument("--wall-seconds", type=float,
+                        help="with --reuse: the wall time of the run(s) that made the results")
     args = parser.parse_args()
 
     load = os.getloadavg()[0]
@@ -113,10 +115,12 @@ def main() -> int:
     killed = sorted(n for n, c in codes.items() if c in KILLED)
     survived = sorted(n for n, c in codes.items() if c in SURVIVED)
     no_tests = sorted(n for n, c in codes.items() if c in NO_TESTS)
-    other = sorted(n for n, c in codes.items() if c not in KILLED | SURVIVED | NO_TESTS)
+    unchecked = sorted(n for n, c in codes.items() if c is None)  # an interrupted run
+    other = sorted(n for n, c in codes.items()
+                   if c is not None and c not in KILLED | SURVIVED | NO_TESTS)
     alive = survived + no_tests + other
     equivalent_alive = [n for n in alive if n in equivalent]
-    scored = len(codes) - len(equivalent_alive)
+    scored = len(codes) - len(unchecked) - len(equivalent_alive)
     score = len(killed) / scored if scored else 0.0
     unlisted = [n for n in alive if n not in equivalent and n not in kept]
     wrongly_listed = sorted(n for n in equivalent if n in killed)
@@ -124,7 +128,7 @@ def main() -> int:
 
     lines = [
         f"mutmut on {len(codes)} mutants: {len(killed)} killed, {len(survived)} survived, "
-        f"{len(no_tests)} reached by no test, {len(other)} other; "
+        f"{len(no_tests)} reached by no test, {len(other)} other, {len(unchecked)} not run; "
         f"{len(equivalent_alive)} listed equivalent (docs/self_mutation.md)",
         f"score {100 * score:.1f}% of non-equivalent mutants killed (target {100 * TARGET:.0f}%)",
     ]
@@ -138,7 +142,9 @@ def main() -> int:
     for name in wrongly_listed:
         print(f"listed as equivalent but killed (remove it from the docs): {name}")
 
-    if not args.no_write and seconds is not None:
+    if not args.no_write and (seconds is not None or args.wall_seconds):
+        seconds = seconds if seconds is not None else args.wall_seconds
+        cpu = cpu if cpu is not None else float("nan")
         modules = "\n".join(f"| {m} | {c} |" for m, c in sorted(per_module.items()))
         write_section(BENCHMARKS_MD, TITLE, (
             f"## {TITLE}\n\n"
@@ -147,21 +153,29 @@ def main() -> int:
             "call the mutated function.\n\n"
             f"Machine: {machine()}; 1-minute load average {load:.1f} at the start. The machine "
             "is shared with other jobs on its 2 cores, so the time is pessimistic.  \n"
-            f"Command: `make mutation-self` (= `.venv/bin/python bench/self_mutation.py "
-            f"--jobs {args.jobs}`)\n\n"
+            + (f"Command: `make mutation-self` (= `.venv/bin/python bench/self_mutation.py "
+               f"--jobs {args.jobs}`)\n\n" if not args.reuse else
+               f"Command: `.venv/bin/mutmut run --max-children {args.jobs}` (stopped before the "
+               "end; its wall time given), scored by `.venv/bin/python bench/self_mutation.py "
+               f"--reuse --wall-seconds {seconds:.0f}`\n\n")
+            +
             "| measure | value |\n|---|---|\n"
             f"| mutants | {len(codes)} |\n"
             f"| killed | {len(killed)} |\n"
             f"| survived / reached by no test / other | {len(survived)} / {len(no_tests)} / "
             f"{len(other)} |\n"
+            f"| not run (interrupted run) | {len(unchecked)} |\n"
             f"| listed equivalent | {len(equivalent_alive)} |\n"
             f"| score (killed / non-equivalent) | {100 * score:.1f}% (target "
             f"{100 * TARGET:.0f}%) |\n"
-            f"| wall time, clean run | {seconds:.0f} s ({seconds / 60:.1f} min) |\n"
-            f"| CPU time (user + system, all processes) | {cpu:.0f} s |\n"
-            f"| CPU time / {args.jobs} cores (wall time on an idle machine, about) | "
-            f"{cpu / args.jobs:.0f} s ({cpu / args.jobs / 60:.1f} min) |\n"
-            f"| mutants per second | {len(codes) / seconds:.2f} |\n"
+            f"| wall time{', clean run' if not unchecked else ' of the runs that got this far'} "
+            f"| {seconds:.0f} s ({seconds / 60:.1f} min) |\n"
+            + (f"| CPU time (user + system, all processes) | {cpu:.0f} s |\n"
+               f"| CPU time / {args.jobs} cores (wall time on an idle machine, about) | "
+               f"{cpu / args.jobs:.0f} s ({cpu / args.jobs / 60:.1f} min) |\n"
+               if cpu == cpu else "| CPU time | not measured (results of an earlier run) |\n")
+            +
+            f"| mutants run per second | {(len(codes) - len(unchecked)) / seconds:.2f} |\n"
             + (f"\nNot killed and not equivalent, per module:\n\n| module | mutants |\n"
                f"|---|---:|\n{modules}\n" if per_module else "")
         ))
