@@ -17,7 +17,8 @@ from fixturepipe.mutation.killmatrix import (
 def row(i: int, name: str, status: str, cells: dict, reason=None, stillborn=None) -> dict:
     return {"name": name, "operator": name.split("_L")[0], "line": 1, "col": i,
             "description": f"change {i}", "status": status, "equivalent_reason": reason,
-            "listed_equivalent_but_killed": False, "stillborn_error": stillborn, "cells": cells}
+            "listed_equivalent_but_killed": False, "stillborn_error": stillborn, "cells": cells,
+            "diagnoses": {}}
 
 
 def test_the_whole_document() -> None:
