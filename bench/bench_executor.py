@@ -29,7 +29,7 @@ import numpy as np
 from benchmarks_md import BENCHMARKS_MD, machine, write_section
 
 from fixturepipe.metal_cpu import metal_kernel
-from fixturepipe.metal_cpu.toolchain import zig_command, zig_env
+from fixturepipe.metal_cpu.toolchain import host_target, zig_command, zig_env
 
 REPO = Path(__file__).resolve().parents[1]
 KERNEL = REPO / "kernels" / "chunk_tri_solve_invert" / "chunk_tri_solve_invert.metal"
@@ -264,6 +264,8 @@ def main() -> int:
     text += [f"| {name} | {sec:.3f} | {sec / lapack:.2f}x |\n" for name, sec in rows]
     text += [
         "\n",
+        f"* code generation: `{host_target().triple}`, CPU model `{host_target().cpu}` (a fixed "
+        "baseline, never the host's CPU: docs/metal_cpu.md, \"Platforms\")\n",
         f"* worker threads (OS): {workers}; threadgroups/s: {blocks / child:,.0f} "
         f"(kernel process), {blocks / call:,.0f} (whole call)\n",
         f"* compile: cold {cold:.2f} s (empty kernel cache, zig's own cache warm), "

@@ -86,3 +86,20 @@ def test_cache_key_and_binary_name_depend_on_the_target(tmp_path: Path, monkeypa
     assert a.path != b.path and "x86_64-linux-gnu" in a.path.name
     assert a.target.describe()["cpu"] == "x86_64_v2"
     assert toolchain.compile_kernel(tu, "k", target=target_named("x86_64-linux-gnu")).cached
+
+
+def test_cache_key_covers_every_runtime_file(tmp_path: Path, monkeypatch) -> None:
+    """A header added to runtime/ (or edited) changes the key: no stale binary."""
+    import shutil
+
+    runtime = tmp_path / "runtime"
+    shutil.copytree(toolchain.RUNTIME_DIR, runtime)
+    monkeypatch.setattr(toolchain, "RUNTIME_DIR", runtime)
+    toolchain._toolchain_fingerprint.cache_clear()
+    try:
+        before = toolchain._toolchain_fingerprint()
+        (runtime / "metal_new_feature.h").write_text("// new\n")
+        toolchain._toolchain_fingerprint.cache_clear()
+        assert toolchain._toolchain_fingerprint() != before
+    finally:
+        toolchain._toolchain_fingerprint.cache_clear()

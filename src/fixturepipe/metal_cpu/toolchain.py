@@ -42,22 +42,6 @@ from .errors import CompileTimeoutError, MetalCompileError, MetalCpuError, Unsup
 log = logging.getLogger("fixturepipe.metal_cpu")
 
 RUNTIME_DIR = Path(__file__).parent / "runtime"
-RUNTIME_FILES = (
-    "metal_types.h",
-    "metal_math.h",
-    "metal_sync.h",
-    "metal_simdgroup_matrix.h",
-    "metal_packed.h",
-    "metal_matrix.h",
-    "metal_complex.h",
-    "metal_simd_extras.h",
-    "metal_bool_vectors.h",
-    "mlx_preamble.h",
-    "metal_runtime.h",
-    "launcher.h",
-    "race_detector.h",
-    "fiber_switch.S",
-)
 DEFAULT_COMPILE_TIMEOUT = 300.0  # a cold zig cache builds libc stubs first (~10-60 s)
 
 BASE_FLAGS = (
@@ -200,11 +184,13 @@ def zig_env() -> dict[str, str]:
 
 @cache
 def _toolchain_fingerprint() -> str:
-    """Zig version and runtime sources: anything but the flags that changes the binary."""
+    """Zig version and every runtime source (all of runtime/, so a new header cannot be
+    forgotten): anything but the flags and target that changes the binary."""
     h = hashlib.sha256()
     h.update(f"ziglang {version('ziglang')}\n".encode())
-    for name in RUNTIME_FILES:
-        h.update(name.encode() + b"\0" + (RUNTIME_DIR / name).read_bytes())
+    for path in sorted(RUNTIME_DIR.iterdir()):
+        if path.is_file():
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
