@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+# numpy and MLX are imported where used: backends.resolve_name imports this module
+# when the Snakefile is parsed, which should stay fast.
 START_UP_SECONDS = 60.0  # child: import MLX, build the Metal library, before the kernel runs
 MIN_MACOS = (14, 0)  # MLX publishes arm64 macOS wheels for macOS >= 14 only
 
@@ -182,8 +182,10 @@ def compile_error_text(message: str) -> str:
     return "\n".join(kept).strip()
 
 
-def _to_numpy(a: Any) -> tuple[np.ndarray, str]:
+def _to_numpy(a: Any) -> tuple[Any, str]:
+    """An mx.array as a numpy array (bfloat16 as its uint16 bits) and its dtype name."""
     import mlx.core as mx
+    import numpy as np
 
     name = str(a.dtype).removeprefix("mlx.core.")
     arr = np.asarray(a.view(mx.uint16) if a.dtype == mx.bfloat16 else a)
@@ -229,6 +231,7 @@ class MetalGpuKernel:
         verbose: bool = False,
     ) -> list[Any]:
         import mlx.core as mx
+        import numpy as np
 
         workdir = Path(tempfile.mkdtemp(prefix="metal_gpu-"))
         try:
@@ -305,6 +308,7 @@ class MetalGpuKernel:
 def _child(workdir: Path) -> None:
     """Runs one request in this (child) process; writes result.json and outputs.npz."""
     import mlx.core as mx
+    import numpy as np
 
     request = json.loads((workdir / "request.json").read_text())
     try:
