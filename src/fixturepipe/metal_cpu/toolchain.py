@@ -336,27 +336,26 @@ def compile_kernel(
         with tempfile.TemporaryDirectory(dir=directory, prefix=".build-") as tmp:
             src = Path(tmp) / f"{safe}.cpp"
             src.write_text(tu)
-            out = Path(tmp) / "kernel"
-            cmd = [
-                *zig_command(target),
-                *flags,
-                f"-I{RUNTIME_DIR}",
-                "-x",
-                "c++",
-                str(src),
-                "-x",
-                "assembler-with-cpp",
-                str(RUNTIME_DIR / "fiber_switch.S"),
-                "-o",
-                str(out),
+            obj, out = Path(tmp) / "kernel.o", Path(tmp) / "kernel"
+            # Compile and link in two zig runs: zig holds an exclusive lock on its
+            # compiler-rt manifest for a whole run that links, so one `zig cc` that
+            # compiled and linked serialised every compile on the machine; a `-c`
+            # run takes no such lock, and the link is short.
+            steps = [
+                [*zig_command(target), *flags, f"-I{RUNTIME_DIR}", "-x", "c++", str(src),
+                 "-c", "-o", str(obj)],
+                [*zig_command(target), *flags, str(obj), "-x", "assembler-with-cpp",
+                 str(RUNTIME_DIR / "fiber_switch.S"), "-o", str(out)],
             ]
-            proc = _run_compiler(
-                cmd, tmp, max(0.01, deadline - time.monotonic()), timeout, what
-            )
-            if proc.returncode != 0:
-                raise MetalCompileError(
-                    f"kernel {kernel_name} failed to compile:\n{_clean_diagnostics(proc.stderr)}"
+            for cmd in steps:
+                proc = _run_compiler(
+                    cmd, tmp, max(0.01, deadline - time.monotonic()), timeout, what
                 )
+                if proc.returncode != 0:
+                    raise MetalCompileError(
+                        f"kernel {kernel_name} failed to compile:\n"
+                        f"{_clean_diagnostics(proc.stderr)}"
+                    )
             if not out.exists():
                 raise MetalCpuError(f"the compiler produced no binary for {kernel_name}")
             os.replace(out, binary)
