@@ -16,8 +16,8 @@ from fixturepipe import expr
 from fixturepipe.metal_cpu import cli
 
 KERNELS = Path(__file__).resolve().parents[2] / "kernels"
-# Sizes inside every kernel's constraints; only dtypes, ranks and "fewer than 8
-# elements" shape the generated signature, so any valid sizes do.
+# Sizes inside every kernel's constraints (64 for any other size name); only dtypes,
+# ranks and "fewer than 8 elements" shape the generated signature, so any valid do.
 SIZES = {"B": 1, "T": 64, "H": 2, "Hg": 1, "K": 64, "V": 64, "BT": 64}
 
 
@@ -29,19 +29,20 @@ def _specs() -> list[Path]:
 
 def _check_args(spec_path: Path) -> list[str]:
     spec = yaml.safe_load(spec_path.read_text())
+    sizes = {name: SIZES.get(name, 64) for name in spec["sizes"]}
     for c in spec.get("constraints", []):
-        assert expr.evaluate(c["check"], SIZES), f"{spec_path}: add sizes meeting {c['check']}"
+        assert expr.evaluate(c["check"], sizes), f"{spec_path}: add sizes meeting {c['check']}"
     args = [str(spec_path.parent / spec["source"]), "--name", spec["name"]]
     if spec.get("header"):
         args += ["--header", str(spec_path.parent / spec["header"])]
     for name, t in spec["inputs"].items():
-        shape = "x".join(str(expr.evaluate(d, SIZES)) for d in t["shape"]) or "scalar"
+        shape = "x".join(str(expr.evaluate(d, sizes)) for d in t["shape"]) or "scalar"
         args += ["--input", f"{name}:{t['dtype']}:{shape}"]
     for name, t in spec["outputs"].items():
         args += ["--output", f"{name}:{t['dtype']}"]
     for name, value in (spec.get("launch", {}).get("template") or {}).items():
         value = value if isinstance(value, str) and not value[0].isupper() else expr.evaluate(
-            value, SIZES
+            value, sizes
         )
         args += ["--template", f"{name}={str(value).lower()}"]
     return args
