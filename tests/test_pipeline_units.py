@@ -246,3 +246,31 @@ def test_spec_checks_function_arity_and_folder_name(tmp_path: Path) -> None:
         spec.load_spec(renamed / "spec.yaml")
     doc = yaml.safe_load(SPEC.read_text())
     assert set(doc["generators"]) == set(first_kernel_spec().generators)
+
+
+def test_kernel_python_results_are_checked_against_the_spec(tmp_path: Path) -> None:
+    from fixturepipe import kernel_python
+    from fixturepipe.fixture import Fixture
+
+    folder = copy_kernel(tmp_path, as_name="checked_tri")
+    (folder / "chunk_tri_solve_invert.metal").rename(folder / "checked_tri.metal")
+    text = (folder / "spec.yaml").read_text()
+    text = text.replace("name: chunk_tri_solve_invert", "name: checked_tri")
+    (folder / "spec.yaml").write_text(text.replace("source: chunk_tri_solve_invert.metal",
+                                                   "source: checked_tri.metal"))
+    gen = folder / "generators.py"
+    gen.write_text(gen.read_text().replace('return {"a_strict": _empty(sizes)}',
+                                           'return {"a_strict": _empty(sizes).astype(np.float64)}'))
+    ref = folder / "reference.py"
+    ref.write_text(ref.read_text().replace(
+        'return {"a_inv": _substitution64(inputs["a_strict"], sizes["BT"])}', "return {}"))
+    s = spec.load_spec(folder / "spec.yaml")
+    fx = Fixture.from_params("checked_tri", "t", {"sizes": SIZES, "generator": {"name": "zeros"},
+                                                  "reference": s.reference})
+    with pytest.raises(kernel_python.KernelPythonError,
+                       match=r"generators.py: zeros returned 'a_strict' as float64; the spec "
+                             r"says float32"):
+        kernel_python.generate(s, fx)
+    with pytest.raises(kernel_python.KernelPythonError,
+                       match=r"reference.py: unit_lower_oracle returned no 'a_inv'"):
+        kernel_python.oracle(s, fx, {"a_strict": np.zeros((2, 128, 2, 64), np.float32)})

@@ -71,18 +71,49 @@ def generate(spec: KernelSpec, fixture: Fixture) -> dict[str, np.ndarray]:
 
     params = spec.generator_params(fixture.generator, fixture.generator_params)
     gen = _function(spec, GENERATORS_FILE, fixture.generator)
-    return gen(np.random.default_rng(fixture.seed), dict(fixture.sizes), params)
+    arrays = gen(np.random.default_rng(fixture.seed), dict(fixture.sizes), params)
+    chained = set(fixture.inputs_from)
+    wanted = [t for t in spec.inputs if t.name not in chained]
+    return _checked(spec, GENERATORS_FILE, fixture.generator, arrays, wanted)
 
 
 def reference(
     spec: KernelSpec, fixture: Fixture, inputs: Mapping[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
     """The fixture's float32 reference (its ``reference:``, else the spec's default)."""
-    return _function(spec, REFERENCE_FILE, fixture.reference)(inputs, dict(fixture.sizes))
+    arrays = _function(spec, REFERENCE_FILE, fixture.reference)(inputs, dict(fixture.sizes))
+    return _checked(spec, REFERENCE_FILE, fixture.reference, arrays, spec.outputs)
 
 
 def oracle(
     spec: KernelSpec, fixture: Fixture, inputs: Mapping[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
     """The float64 oracle of the kernel (the spec's ``oracle:``): the exact maths."""
-    return _function(spec, REFERENCE_FILE, spec.oracle)(inputs, dict(fixture.sizes))
+    arrays = _function(spec, REFERENCE_FILE, spec.oracle)(inputs, dict(fixture.sizes))
+    return _checked(spec, REFERENCE_FILE, spec.oracle, arrays, spec.outputs, "float64")
+
+
+def _checked(
+    spec: KernelSpec, filename: str, function: str, arrays: Any, tensors: Any,
+    dtype: str | None = None,
+) -> dict[str, np.ndarray]:
+    """``arrays`` if it holds every tensor in its dtype (``dtype`` overrides: the oracle's
+    float64), else a :class:`KernelPythonError` naming the kernel's file and function."""
+    where = f"{spec.folder / filename}: {function}"
+    if not isinstance(arrays, dict):
+        raise KernelPythonError(f"{where} returned {type(arrays).__name__}, not a dict of arrays")
+    for t in tensors:
+        want = dtype or t.dtype
+        if t.name not in arrays:
+            raise KernelPythonError(f"{where} returned no {t.name!r} (it returned "
+                                    f"{', '.join(arrays) or 'nothing'}); the spec needs it")
+        got = getattr(arrays[t.name], "dtype", None)
+        if str(got) != want:
+            raise KernelPythonError(f"{where} returned {t.name!r} as {got}; the spec says "
+                                    f"{want}" + (" (bfloat16: an ml_dtypes.bfloat16 array)"
+                                                 if want == "bfloat16" else ""))
+    return arrays
+
+
+class KernelPythonError(TypeError):
+    """A kernel's generator, reference or oracle returned something the spec does not allow."""
