@@ -33,10 +33,12 @@ def signed_ulps(out: np.ndarray, ref: np.ndarray) -> np.ndarray:
     other is not (or they differ), 0 where both hold the same non-finite value."""
     o, r = out.astype(np.float64), ref.astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
-        err = (o - r) / ulp_unit(ref, out.dtype)
-    same = (np.isnan(o) & np.isnan(r)) | (np.isinf(o) & (o == r))
-    err[same] = 0.0
-    err[~np.isfinite(err) & ~same] = np.inf
+        err = o - r
+    err /= ulp_unit(ref, out.dtype)
+    bad = ~np.isfinite(err)
+    if bad.any():  # only then pay for the non-finite bookkeeping
+        same = (np.isnan(o) & np.isnan(r)) | (np.isinf(o) & (o == r))
+        err[bad] = np.where(same[bad], 0.0, np.inf)
     return err
 
 

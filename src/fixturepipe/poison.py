@@ -29,12 +29,12 @@ import numpy as np
 # float32 0x7FEB4000 as a Python float (double with the same payload bits).
 _OUTPUT_DOUBLE_BITS = 0x7FF0000000000000 | 0x6B4000 << 29
 OUTPUT_POISON: float = struct.unpack("<d", struct.pack("<Q", _OUTPUT_DOUBLE_BITS))[0]
-THREADGROUP_WORD = 0x7FF4
 
 # Bits (sign cleared) of the output poison after MLX's conversion to each dtype.
 _OUTPUT_BITS = {"float32": 0x7FEB4000, "float16": 0x7D00, "bfloat16": 0x7FC0}
-# Bits (sign cleared) a threadgroup-poison NaN has in each dtype: stored as is, or converted
-# from a float32 / 16-bit poisoned value (payload kept by shifting, quiet bit set).
+# Bits (sign cleared) a threadgroup-poison NaN (the 16-bit word 0x7FF4, repeated) has in each
+# dtype: stored as is, or converted from a float32 / 16-bit poisoned value (payload kept by
+# shifting, quiet bit set).
 _THREADGROUP_BITS = {
     "float32": {0x7FF47FF4, 0x7FFE8000, 0x7FF40000},
     "float16": {0x7FF4, 0x7FA3},
