@@ -40,8 +40,8 @@ import json, sys, time
 from pathlib import Path
 import numpy as np
 import yaml
-from fixturepipe import (backends, compare, config_checks, fixture_io, generators,
-                         kernel_stage, references, spec as specs)
+from fixturepipe import (backends, compare, config_checks, fixture_io, kernel_python,
+                         kernel_stage, spec as specs)
 root, out = Path(sys.argv[1]), Path(sys.argv[2])
 config = yaml.safe_load((root / "config/config.yaml").read_text())
 loaded = specs.load_all(root / "kernels")
@@ -49,11 +49,11 @@ fixtures = config_checks.check(config, loaded, "config/config.yaml")
 for f in fixtures:
     s = loaded[f.kernel]
     folder = out / f.kernel / f.name
-    inputs = generators.generate(f.generator, f.seed, f.sizes, f.generator_params)
+    inputs = kernel_python.generate(s, f)
     fixture_io.write_inputs(folder, s, f, inputs)
-    refs = references.compute(f.reference, inputs, f.sizes, np.float32)
+    refs = kernel_python.reference(s, f, inputs)
     fixture_io.write_references(folder, s, f, refs)
-    oracle = references.compute(f.reference, inputs, f.sizes, np.float64)
+    oracle = kernel_python.oracle(s, f, inputs)
     outputs = kernel_stage.run(s, f, backends.resolve(f.backend), inputs)
     fixture_io.write_outputs(folder, s, f, outputs)
     result = compare.compare(outputs, refs, oracle, f.tolerance, f.oracle_tolerance)
