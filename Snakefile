@@ -14,6 +14,9 @@ from fixturepipe.config_checks import ConfigError
 from fixturepipe.spec import SpecError
 
 
+snakefile_support.check_yaml_syntax("config/config.yaml")  # line and column of a typo
+
+
 configfile: "config/config.yaml"
 
 
@@ -72,6 +75,7 @@ rule verify:
     input:
         compares=[PLAN.compare_file(f) for f in PLAN.targets],
         reproductions=[PLAN.reproduce_file(f) for f in PLAN.targets if f.golden],
+        provenance=snakefile_support.run_provenance(PLAN),
         sums=paths.MANIFEST,
         code=PLAN.code("verify"),
         # For `snakemake --report`: what the last verify wrote (report(), with captions).
@@ -81,7 +85,7 @@ rule verify:
     conda:
         ENV
     params:
-        job=snakefile_support.job("verify", {}),
+        job=snakefile_support.job("verify", snakefile_support.verify_params(PLAN, config)),
     shell:
         "python scripts/verify.py {log:q} {params.job:q}"
 
@@ -97,6 +101,7 @@ rule checksums:
     conda:
         ENV
     params:
+        content=snakefile_support.content(PLAN, "checksums"),
         job=snakefile_support.job("checksums", {}),
     shell:
         "python scripts/checksums.py {log:q} {params.job:q}"
@@ -139,6 +144,7 @@ for kernel, spec in PLAN.specs.items():
             meta=f"{generated}/{paths.meta_file(spec)}",
             provenance=f"{generated}/generate.provenance.json",
         params:
+            content=snakefile_support.content(PLAN, "inputs", kernel),
             # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
             # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).generation_params(),
@@ -171,6 +177,7 @@ for kernel, spec in PLAN.specs.items():
         output:
             refs=refs_out,
         params:
+            content=snakefile_support.content(PLAN, "reference", kernel),
             # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
             # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).reference_params(),
@@ -199,6 +206,9 @@ for kernel, spec in PLAN.specs.items():
             run=f"{run_dir}/run.json",
             provenance=f"{run_dir}/run.provenance.json",
         params:
+            content=snakefile_support.content(
+                PLAN, "kernel", kernel, metal=True, golden=True, toolchain=True
+            ),
             # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
             # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).kernel_params(),
@@ -226,6 +236,7 @@ for kernel, spec in PLAN.specs.items():
         output:
             compare=f"{run_dir}/compare.json",
         params:
+            content=snakefile_support.content(PLAN, "compare", kernel, golden=True),
             # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
             # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).compare_params(),
@@ -251,6 +262,7 @@ for kernel, spec in PLAN.specs.items():
         output:
             reproducibility=f"{paths.reproduce_dir(kernel, '{fixture}')}/reproducibility.json",
         params:
+            content=snakefile_support.content(PLAN, "reproduce", kernel, golden=True),
             # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
             # (derived from input/output, so untracked) carries it to the script.
             fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).compare_params(),

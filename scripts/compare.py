@@ -16,12 +16,32 @@ from fixturepipe import (
 )
 
 
+def read_run(path: Path) -> dict:
+    """``run.json``, or a failed status if it was damaged after the kernel wrote it.
+
+    Reported as this fixture's failure (not a traceback), with the command that
+    regenerates it: deleting it would not do (Snakemake reruns no job for a
+    missing intermediate whose consumers are up to date), ``--forcerun`` does.
+    """
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(run, dict) and {"backend", "status", "error", "message"} <= run.keys():
+            return run
+        problem = "it lacks the backend/status/error/message fields"
+    except (ValueError, UnicodeDecodeError) as exc:
+        problem = f"it is not valid JSON ({exc})"
+    return {"backend": None, "status": "damaged", "error": "DamagedIntermediate",
+            "message": f"{path} was damaged after the kernel wrote it: {problem}. Regenerate "
+                       f"it with `snakemake -j4 verify --forcerun {path}`."}
+
+
 def main(smk):
     spec, fixture = rulescript.spec_and_fixture(smk)
-    run = json.loads(Path(smk.input.run).read_text(encoding="utf-8"))
+    run = read_run(Path(smk.input.run))
     source_dir = Path(smk.input.refs[0]).parent
     result = {
-        "kernel": spec.name, "fixture": fixture.name, "backend": run["backend"],
+        "kernel": spec.name, "fixture": fixture.name,
+        "backend": run["backend"] or smk.wildcards.backend,
         "source": "golden" if source_dir.as_posix().startswith(paths.GOLDEN_ROOT) else "candidate",
         "tolerance": dict(fixture.tolerance), "oracle_tolerance": dict(fixture.oracle_tolerance),
         "kernel_error": None,
@@ -33,7 +53,10 @@ def main(smk):
         # Tolerances that an all-zero output or the poison would pass are a config error,
         # whatever the kernel did (issue 10): checked for every fixture, every run.
         vacuous = compare.vacuous(refs, oracle, fixture.tolerance, fixture.oracle_tolerance)
-        if run["status"] != "ok":
+        if run["status"] == "damaged":
+            verdict = {"passed": False, "failing_metric": "damaged_intermediate",
+                       "failures": [run["message"]], "outputs": {}}
+        elif run["status"] != "ok":
             result["kernel_error"] = {"type": run["error"], "message": run["message"]}
             verdict = {"passed": False, "failing_metric": "kernel_error", "outputs": {},
                        "failures": [f"kernel failed: {run['error']}: {run['message']}"]}

@@ -27,6 +27,9 @@ def main(smk):
     run_dir = Path(smk.output.run).parent
     status = {"kernel": spec.name, "fixture": fixture.name, "backend": backend.name,
               "status": "ok", "error": None, "message": None}
+    # Hashed before the compile reads them: an edit saved during the run then shows as a
+    # mismatch in verify (a stale result), never as a new hash over an old result.
+    sources = {str(p.name): sha256_file(p) for p in spec.code_files()}
     started = time.perf_counter()
     try:
         inputs = fixture_io.read_inputs(Path(smk.input.inputs[0]).parent, spec, fixture)
@@ -42,7 +45,7 @@ def main(smk):
     atomic.write_json(smk.output.provenance, provenance.record(
         rule=smk.rule, fixture=fixture.key, backend=backend.name, device=backend.device,
         **backend.provenance,
-        kernel_source_sha256={str(p.name): sha256_file(p) for p in spec.code_files()},
+        kernel_source_sha256=sources,
         launch=spec.launch_for(fixture.sizes), race_check=fixture.race_check,
         seconds=round(time.perf_counter() - started, 3),
     ))

@@ -55,9 +55,35 @@ def check_schema(config: Mapping[str, Any], schema_path: str, configfile: str) -
         message = error.message
         if error.validator == "additionalProperties" and where[-1:] != ["sizes"]:
             message += "; see config/schema.yaml for the allowed keys"
+        if error.validator == "type" and _reads_as_number(error.instance):
+            message += (
+                f"; YAML reads {error.instance} as a string (a YAML float needs a dot, "
+                f"e.g. {_yaml_float(error.instance)})"
+            )
         problems.append(f"{prefix}: {message}.")
     if problems:
         raise ConfigError(configfile, problems)
+
+
+def _reads_as_number(value: Any) -> bool:
+    """A string YAML 1.1 did not read as a float but Python would (``1e-6``, ``1E3``)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _yaml_float(text: str) -> str:
+    """``1e-6`` -> ``1.0e-6``: the spelling YAML 1.1 reads as a float (dot, signed exponent)."""
+    mantissa, sep, exponent = text.strip().lower().partition("e")
+    if sep and "." not in mantissa:
+        mantissa += ".0"
+    if sep and exponent[:1] not in ("+", "-"):
+        exponent = "+" + exponent
+    return f"{mantissa}{sep}{exponent}"
 
 
 def check(
@@ -75,6 +101,12 @@ def check(
     seen: dict[tuple[str, str], int] = {}
     chains: dict[str, tuple[str, Mapping[str, Mapping[str, str]]]] = {}
     default_backend = config.get("backend", "auto")
+    try:
+        backends.resolve_name(default_backend)
+    except backends.BackendUnavailable as exc:
+        # Said once, not once per fixture that inherits it.
+        problems.append(f"field backend: {exc}")
+        default_backend = None
     for index, raw in enumerate(config.get("fixtures", [])):
         name = raw["name"]
         where = f"fixture {name!r} (fixtures[{index}])"
@@ -101,6 +133,9 @@ def check(
             raw = {**raw, "sizes": _imported_sizes(raw, spec, meta, where, fixture_problems)}
         fixture_problems += _check_fixture(raw, spec, where)
         requested = raw.get("backend", default_backend)
+        if requested is None:  # the top-level backend, already reported
+            problems += fixture_problems
+            continue
         try:
             backend = backends.resolve_name(requested)
         except backends.BackendUnavailable as exc:

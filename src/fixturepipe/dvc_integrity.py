@@ -20,10 +20,16 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+from fixturepipe.paths import GOLDEN_MANIFEST
+
+if TYPE_CHECKING:
+    from fixturepipe.golden import IntegrityProblem
 
 LOCK_FILE = "dvc.lock"
 # libyaml's loader when present: dvc.lock parsing is on verify's no-op path.
@@ -198,6 +204,72 @@ def check(repo_root: Path | str = ".") -> list[Problem]:
             else:
                 problems.extend(_check_file(repo_root, rel, expected))
     return problems
+
+
+def _pinned_md5s(repo_root: Path) -> dict[str, str]:
+    """{golden file path: md5} as dvc.lock pins it (directory outs via their .dir listing)."""
+    try:
+        lock = yaml.load((repo_root / LOCK_FILE).read_text(), Loader=_YAML_LOADER)
+    except FileNotFoundError:
+        return {}
+    pinned: dict[str, str] = {}
+    for stage in (lock.get("stages") or {}).values():
+        for out in stage.get("outs") or []:
+            md5 = out.get("md5") or ""
+            if md5.endswith(".dir"):
+                listing = load_dir_listing(repo_root, md5) or {}
+                pinned.update({f"{out['path']}/{rel}": m for rel, m in listing.items()})
+            elif md5:
+                pinned[out["path"]] = md5
+    return pinned
+
+
+def corrupted_objects(repo_root: Path | str, files: list[str]) -> list[str]:
+    """Sentences naming each DVC object of ``files`` whose bytes do not hash to its name.
+
+    A corrupted object in the cache or a local remote makes ``dvc pull`` fail
+    on it ("corrupted cache file") every time; saying "run `dvc pull`" again
+    would send the user round in a loop, so name the object and the way out.
+    """
+    root = Path(repo_root)
+    pinned = _pinned_md5s(root)
+    found = []
+    for path in files:
+        md5 = pinned.get(path)
+        if not md5:
+            continue
+        for objects in _object_dirs(root):
+            obj = objects / md5[:2] / md5[2:]
+            if obj.is_file() and (actual := file_md5(obj)) != md5:
+                shown = os.path.relpath(obj, root)
+                found.append(
+                    f"The DVC object {shown} (for {path}) is corrupted: its md5 is {actual}, "
+                    f"not {md5}, so `dvc pull` cannot restore {path} and will fail again. "
+                    f"Replace that object with a good copy (`dvc push` from a clone whose file "
+                    f"is intact), or delete it and accept the fixture anew: {ACCEPT_HINT}."
+                )
+    return found
+
+
+def blame_manifest(
+    integrity: list[IntegrityProblem], lock_problems: list[Problem]
+) -> list[IntegrityProblem]:
+    """Mark golden.sha256 mismatches whose file still matches dvc.lock as an edited manifest.
+
+    When ``golden.sha256`` itself differs from dvc.lock and a golden file does
+    not, the file is intact and the manifest line is what changed: blaming the
+    ``.bin`` would send the user to restore a good file.
+    """
+    differing = {p.path for p in lock_problems}
+    if GOLDEN_MANIFEST not in differing:
+        return integrity
+    return [
+        replace(p, manifest_edited=True)
+        if p.actual is not None and p.path not in differing
+        and not any(p.path.startswith(d + "/") for d in differing)
+        else p
+        for p in integrity
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

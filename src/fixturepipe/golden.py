@@ -22,19 +22,38 @@ from fixturepipe.manifest import format_sums, parse_sums, sha256_file
 
 
 class GoldenMissingError(RuntimeError):
-    """Golden files listed in ``golden.sha256`` are absent (fetch them with ``dvc pull``)."""
+    """Golden files listed in ``golden.sha256`` are absent (fetch them with ``dvc pull``).
+
+    ``missing`` lists every absent golden file of the manifest, not only the
+    ones of the fixture that ran into it.
+    """
+
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 @dataclass(frozen=True)
 class IntegrityProblem:
-    """A golden file whose bytes differ from ``golden.sha256`` (``actual`` None: missing)."""
+    """A golden file whose bytes differ from ``golden.sha256`` (``actual`` None: missing).
+
+    ``manifest_edited``: the file still matches ``dvc.lock``, so the entry in
+    ``golden.sha256`` is what changed, and the message blames it, not the file.
+    """
 
     path: str
     expected: str
     actual: str | None
+    manifest_edited: bool = False
 
     def sentence(self) -> str:
         """A message naming the file and both hashes."""
+        if self.manifest_edited:
+            return (
+                f"{paths.GOLDEN_MANIFEST} was edited: it lists sha256 {self.expected} for "
+                f"{self.path}, but that file (sha256 {self.actual}) is the one dvc.lock pins; "
+                f"restore the manifest with `git checkout -- {paths.GOLDEN_MANIFEST}`."
+            )
         if self.actual is None:
             return f"{self.path} is listed in {paths.GOLDEN_MANIFEST} but missing; run `dvc pull`."
         return (
@@ -63,15 +82,28 @@ def golden_fixtures(manifest: Mapping[str, str]) -> set[tuple[str, str]]:
 
 
 def require_present(root: str | Path, files: Iterable[str]) -> None:
-    """Raise :class:`GoldenMissingError` (telling the user to ``dvc pull``) if any is absent."""
-    missing = [f for f in files if not (Path(root) / f).is_file()]
-    if missing:
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        shown = ", ".join(missing[:3]) + more
-        raise GoldenMissingError(
-            f"Golden fixture files listed in {paths.GOLDEN_MANIFEST} are missing ({shown}). "
-            "Run `dvc pull` to fetch them; nothing regenerates over golden files."
-        )
+    """Raise :class:`GoldenMissingError` (telling the user to ``dvc pull``) if any is absent.
+
+    The message lists every missing golden file of the manifest, folder by
+    folder, so one run tells the whole story (not one fixture per attempt).
+    """
+    if all((Path(root) / f).is_file() for f in files):
+        return
+    missing = sorted(
+        {p for p in read_manifest(root) if not (Path(root) / p).is_file()}
+        | {f for f in files if not (Path(root) / f).is_file()}
+    )
+    by_folder: dict[str, list[str]] = {}
+    for path in missing:
+        folder, _, name = path.rpartition("/")
+        by_folder.setdefault(folder, []).append(name)
+    shown = "; ".join(f"{folder}/: {', '.join(names)}" for folder, names in by_folder.items())
+    raise GoldenMissingError(
+        f"Golden fixture files listed in {paths.GOLDEN_MANIFEST} are missing ({len(missing)} "
+        f"files in {len(by_folder)} folders: {shown}). Run `dvc pull` to fetch them; nothing "
+        "regenerates over golden files.",
+        missing,
+    )
 
 
 def integrity_problems(root: str | Path = ".") -> list[IntegrityProblem]:

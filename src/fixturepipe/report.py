@@ -33,12 +33,18 @@ def build(
     reproductions: Mapping[str, Mapping[str, Any]],
     integrity: Sequence[IntegrityProblem],
     lock_problems: Sequence[LockProblem] = (),
+    stale: Mapping[str, Sequence[str]] | None = None,
+    other: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Combine per-fixture results into the report dict (``passed`` is the verdict).
 
     ``integrity`` checks golden files against golden.sha256, ``lock_problems``
-    against dvc.lock (:mod:`fixturepipe.dvc_integrity`).
+    against dvc.lock (:mod:`fixturepipe.dvc_integrity`); ``stale`` gives, per
+    ``kernel/fixture``, sources that changed since its run
+    (:mod:`fixturepipe.fingerprint`); ``other`` holds failures of no single
+    fixture (golden fixtures the config left out, a damaged result file).
     """
+    stale = stale or {}
     rows = []
     for c in compares:
         key = f"{c['kernel']}/{c['fixture']}"
@@ -47,6 +53,7 @@ def build(
         if repro is not None:
             reasons += repro["failures"]
         reasons += [p.sentence() for p in (*integrity, *lock_problems) if f"/{key}/" in p.path]
+        reasons += stale.get(key, [])
         golden = c.get("source") == "golden"
         verdict = "FAIL" if reasons else ("PASS" if golden else "PASS (candidate)")
         rows.append({
@@ -67,10 +74,10 @@ def build(
     keys = {f"/{r['kernel']}/{r['fixture']}/" for r in rows}
     orphan = [
         p.sentence() for p in (*integrity, *lock_problems) if not any(k in p.path for k in keys)
-    ]
+    ] + list(other)
     failed = [r for r in rows if r["verdict"] == "FAIL"]
     return {
-        "passed": not failed and not integrity and not lock_problems,
+        "passed": not failed and not integrity and not lock_problems and not other,
         "summary": {
             "fixtures": len(rows),
             "failed": len(failed),
@@ -86,6 +93,20 @@ def build(
         "dvc_lock": [{"path": p.path, "problem": p.message} for p in lock_problems],
         "other_problems": orphan,
     }
+
+
+def failure_count(report: Mapping[str, Any]) -> str:
+    """The count in ``verify: FAIL (...)``: failed fixtures, and problems outside any fixture.
+
+    A failing verify with no failing fixture (only golden.sha256 or dvc.lock is
+    wrong, or golden fixtures went unverified) says so rather than "0 of N failed".
+    """
+    s = report["summary"]
+    n, failed, other = s["fixtures"], s["failed"], len(report["other_problems"])
+    head = f"{failed} of {n} fixtures failed" if failed else f"all {n} fixtures passed"
+    if not other:
+        return head
+    return f"{head}, {'and' if failed else 'but'} {other} problem(s) outside any fixture"
 
 
 def _fmt(value: Any, kind: str) -> str:

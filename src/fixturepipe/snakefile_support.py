@@ -15,7 +15,7 @@ from typing import Any
 
 from snakemake.exceptions import WorkflowError
 
-from fixturepipe import paths
+from fixturepipe import dvc_integrity, fingerprint, paths
 from fixturepipe.golden import GoldenMissingError
 
 
@@ -32,6 +32,29 @@ def cancel_rate_limiter_timers() -> None:
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):
             thread.cancel()
+
+
+def check_yaml_syntax(path: str) -> None:
+    """Stop with the file, line and column of a YAML syntax error in ``path`` (if it exists).
+
+    Snakemake's ``configfile:`` reports only "Config file is not valid JSON or
+    YAML", so the Snakefile calls this first on the config it names.
+    """
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            yaml.safe_load(handle)
+    except FileNotFoundError:
+        return  # Snakemake's own message names the missing file
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        context = f" ({exc.context})" if exc.context else ""
+        raise WorkflowError(
+            f"{path}: YAML syntax error at {where}: {exc.problem}{context}. Fix that line "
+            "(mind indentation: spaces only, items of a list aligned)."
+        ) from None
 
 
 def numeric_stack() -> dict[str, str]:
@@ -51,14 +74,16 @@ def per_fixture(lookup: Callable[[str, str], Any], kernel: str) -> Callable[[Any
 
     A golden fixture whose files are absent raises :class:`GoldenMissingError`
     inside ``lookup``; it becomes a :class:`WorkflowError` so Snakemake stops
-    while building the DAG, before any job, with the "run `dvc pull`" sentence.
+    while building the DAG, before any job, with the "run `dvc pull`" sentence
+    and, when a DVC object of a missing file is corrupted, which one.
     """
 
     def inputs(wildcards: Any) -> Any:
         try:
             return lookup(kernel, wildcards.fixture)
         except GoldenMissingError as exc:
-            raise WorkflowError(str(exc)) from None
+            corrupted = dvc_integrity.corrupted_objects(".", exc.missing)
+            raise WorkflowError(" ".join([str(exc), *corrupted])) from None
 
     return inputs
 
@@ -127,3 +152,56 @@ def last_verify_report(report: Callable[..., Any],
         return found
 
     return files
+
+
+def content(
+    plan: Any, rule: str, kernel: str | None = None, *, metal: bool = False,
+    golden: bool = False, toolchain: bool = False,
+) -> Callable[[Any], dict[str, Any]]:
+    """The ``content`` param of a rule: sha256 of what decides its result (a tracked param).
+
+    The code the rule runs (``plan.code(rule, kernel)``), the kernel's spec (for a
+    per-kernel rule), with ``metal`` its Metal source and header, with
+    ``golden`` the ``golden.sha256`` entries of the fixture's golden files,
+    with ``toolchain`` the MLX and zig versions.
+    See :mod:`fixturepipe.fingerprint` for why mtimes are not enough.
+    """
+    deciding: list[Any] = list(plan.code(rule, kernel))
+    if kernel is not None:
+        spec = plan.specs[kernel]
+        deciding += [spec.path, *(spec.code_files() if metal else [])]
+
+    def golden_sums(fixture: str) -> dict[str, str]:
+        prefix = paths.golden_dir(kernel, fixture) + "/"
+        return {p: h for p, h in plan.golden_sums.items() if p.startswith(prefix)}
+
+    return fingerprint.content_param(
+        plan.root, deciding, golden_sums if golden and kernel else None, toolchain
+    )
+
+
+def verify_params(plan: Any, config: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``scripts/verify.py`` checks besides the results: sources, coverage, partial flag.
+
+    ``sources`` maps each fixture to its kernel's Metal files (name -> path), to
+    compare with the hashes its run recorded; ``configured`` lists the fixtures
+    of the effective config, to report golden fixtures it leaves out.
+    """
+    return {
+        "sources": {
+            f.key: {
+                p.name: paths.relative(p, plan.root) for p in plan.specs[f.kernel].code_files()
+            }
+            for f in plan.targets
+        },
+        "configured": [f.key for f in plan.targets],
+        "kernels": list(plan.kernels),
+        "partial": config.get("partial", False) in (True, "true"),
+    }
+
+
+def run_provenance(plan: Any) -> list[str]:
+    """``run.provenance.json`` of every fixture verify covers (checked against the sources)."""
+    return [
+        f"{paths.run_dir(f.backend, f.kernel, f.name)}/run.provenance.json" for f in plan.targets
+    ]
