@@ -1,4 +1,5 @@
-"""Rule ``mutants``: print each kernel's scores; fail if a non-equivalent mutant survived."""
+"""Rule ``mutants``: print each kernel's scores; fail if a non-equivalent mutant survived
+or an equivalent entry is stale (names no mutant of today's source)."""
 
 import json
 import logging
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from fixturepipe import rulescript
 from fixturepipe.mutation.dag import report_file
-from fixturepipe.mutation.killmatrix import summary_line, survivor_message
+from fixturepipe.mutation.killmatrix import stale_message, summary_line, survivor_message
 
 
 def main(smk):
@@ -15,9 +16,10 @@ def main(smk):
     for path in smk.input.matrices:
         matrix = json.loads(Path(path).read_text(encoding="utf-8"))
         print(summary_line(matrix), file=sys.stderr)
-        message = survivor_message(matrix, path, report_file(matrix["kernel"]))
-        if message:
-            failures.append(message)
+        report = report_file(matrix["kernel"])
+        for message in (stale_message(matrix, report), survivor_message(matrix, path, report)):
+            if message:
+                failures.append(message)
     if failures:
         message = "\n".join(failures)
         logging.getLogger("fixturepipe").error(message)

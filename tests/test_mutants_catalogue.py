@@ -100,10 +100,11 @@ def test_mutants_are_distinct_from_original_and_each_other() -> None:
     assert len({m.name for m in mutants}) == len(mutants)
 
 
-def test_names_are_operator_line_column() -> None:
+def test_names_are_operator_context_hash_variant() -> None:
     for mutant in generate_mutants(SMALL):
         assert re.fullmatch(NAME_PATTERN, mutant.name)
-        assert mutant.name.startswith(f"{mutant.operator}_L{mutant.line}C{mutant.col}")
+        assert mutant.name.startswith(f"{mutant.operator}_")
+        assert mutant.name.endswith(f"_{mutant.variant}") or not mutant.variant
         line = SMALL.splitlines()[mutant.line - 1]
         assert mutant.source.splitlines()[mutant.line - 1] != line or mutant.operator in (
             "store_delete", "barrier_delete", "index_term_drop", "stride_drop"
@@ -116,6 +117,28 @@ def test_names_are_deterministic_and_independent_of_later_text() -> None:
     # Appending code adds mutants but renames none of the existing ones.
     longer = {m.name for m in generate_mutants(SMALL + "z[j] = 1.0f;\n")}
     assert {name for name, _ in first} <= longer
+
+
+def test_names_survive_lines_added_above_and_edits_elsewhere() -> None:
+    before = {m.name: (m.line, m.description) for m in generate_mutants(SMALL)}
+    lines = SMALL.splitlines(keepends=True)
+    # A comment line and a new statement above everything, a comment edited, blank lines.
+    edited = "// added comment\nconstexpr uint EXTRA = 9;\n\n" + "".join(lines).replace(
+        "//", "// reworded:", 1)
+    after = {m.name: (m.line, m.description) for m in generate_mutants(edited)}
+    assert set(before) <= set(after)
+    assert all(after[n][0] == before[n][0] + 3 for n in before)
+
+
+def test_editing_a_line_renames_only_that_lines_mutants() -> None:
+    target = "    y[i * stride + head * N + j] = acc;"
+    assert target in SMALL
+    edited = SMALL.replace(target, "    y[i * stride + head * N + j] = acc + 0.0f;")
+    before = {m.name: m for m in generate_mutants(SMALL)}
+    after = {m.name for m in generate_mutants(edited)}
+    line = SMALL.splitlines().index(target) + 1
+    gone = {n for n in before if n not in after}
+    assert gone and all(before[n].line == line for n in gone)
 
 
 def test_specific_mutations() -> None:
@@ -177,9 +200,9 @@ def test_specific_mutations() -> None:
 
 def test_duplicate_text_keeps_the_first_name() -> None:
     # `for (uint i = 0` -> `1` is both loop_bound start_plus and constant_perturb plus.
-    names = {m.name for m in generate_mutants(SMALL)}
-    assert "loop_bound_L8C15_start_plus" in names
-    assert "constant_perturb_L8C15_plus" not in names
+    at = {(m.operator, m.variant) for m in generate_mutants(SMALL) if (m.line, m.col) == (8, 15)}
+    assert ("loop_bound", "start_plus") in at
+    assert ("constant_perturb", "plus") not in at
 
 
 def test_operator_counts_are_stable_for_the_real_kernel() -> None:
@@ -194,9 +217,12 @@ def test_operator_counts_are_stable_for_the_real_kernel() -> None:
 
 def test_find_mutant_explains_unknown_names() -> None:
     with pytest.raises(KeyError, match="regenerate"):
-        find_mutant(SMALL, "arith_swap_L99C1")
-    index, barrier = find_mutant(SMALL, "barrier_delete_L11C1")
-    assert index == 0 and barrier.race_check
+        find_mutant(SMALL, "arith_swap_00000000")
+    with pytest.raises(KeyError, match="not a mutant name"):
+        find_mutant(SMALL, "barrier_delete_L11C1")
+    barrier = next(m for m in generate_mutants(SMALL) if m.operator == "barrier_delete")
+    index, found = find_mutant(SMALL, barrier.name)
+    assert index == 0 and found.race_check
 
 
 def test_tokenizer_skips_literals_and_reports_unterminated_ones() -> None:

@@ -1,7 +1,7 @@
 """`snakemake mutants` end to end on a tiny kernel in a temporary copy of the project.
 
 The tiny kernel inverts 2x2 unit-lower blocks; its matrix is a one-block seed
-fixture and a three-block fixture. `precision_loss_L4C1` (a 0/1 flag stored in
+fixture and a three-block fixture. The precision_loss mutant of line 4 (a 0/1 flag stored in
 `half`) is a true equivalent mutant: it survives every fixture, so the target
 must fail until config lists it with a reason, and then pass without rerunning
 a single mutant.
@@ -45,7 +45,17 @@ TINY_SPEC = {
     "tolerance": {"max_ulp": 4},
     "meta": {"spec_source": "test kernel", "reference_impl": "numpy.linalg.inv"},
 }
-SURVIVOR = "precision_loss_L4C1"
+
+
+def _name(operator: str, line: int, col: int) -> str:
+    """The name of the mutant of TINY_METAL made by ``operator`` at ``line``:``col``."""
+    from fixturepipe.mutation import generate_mutants
+
+    return next(m.name for m in generate_mutants(TINY_METAL)
+                if (m.operator, m.line, m.col) == (operator, line, col))
+
+
+SURVIVOR = _name("precision_loss", 4, 1)
 
 
 def _fixture(name: str, batches: int, seed: int) -> dict:
@@ -95,10 +105,10 @@ def test_survivor_fails_the_target_until_listed_equivalent(tmp_path: Path) -> No
     assert matrix["counts"]["stillborn"] == 0
     # The one-block seed cannot see a wrong block offset; the three-block fixture can.
     assert matrix["score"]["seed"]["score"] < matrix["score"]["matrix"]["score"]
-    assert "arith_swap_L3C50" in matrix["unique_kills"]["batch"]
+    assert _name("arith_swap", 3, 50) in matrix["unique_kills"]["batch"]
     rows = {r["name"]: r for r in matrix["mutants"]}
-    assert rows["arith_swap_L3C50"]["cells"] == {"seed": [], "batch": ["a_inv.unwritten"]}
-    assert rows["store_delete_L5C1"]["cells"]["seed"] == ["a_inv.unwritten"]
+    assert rows[_name("arith_swap", 3, 50)]["cells"] == {"seed": [], "batch": ["a_inv.unwritten"]}
+    assert rows[_name("store_delete", 5, 1)]["cells"]["seed"] == ["a_inv.unwritten"]
     report = (kdir / "report.md").read_text()
     assert f"### `{SURVIVOR}`" in report and "+half diag" in report
     # Mutants ran on the CPU executor (the default on every host) and the report says so.

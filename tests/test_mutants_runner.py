@@ -69,25 +69,25 @@ def _run(spec, fixtures, mutant: Mutant) -> dict:
 
 def test_stillborn_killed_and_race(tmp_path: Path) -> None:
     spec, fixtures = _setup(tmp_path)
-    mutants = {m.name: m for m in generate_mutants(STAGED)}
+    mutants = {f"{m.operator}@{m.line}:{m.col}{m.variant}": m for m in generate_mutants(STAGED)}
 
-    broken = Mutant("sign_flip_L1C1", "sign_flip", 1, 1, "", "broken", "this is not metal;",
+    broken = Mutant("sign_flip_00000000", "sign_flip", 1, 1, "", "broken", "this is not metal;",
                     False)
     result = _run(spec, fixtures, broken)
     assert result["stillborn"] and result["stillborn"].startswith("MetalCompileError")
     assert result["fixtures"]["two"] == {"by": [], "ran": False}
 
     # Both blocks land on block 0: block 1 is never written (NaN poison).
-    result = _run(spec, fixtures, mutants["index_term_drop_L13C11"])
+    result = _run(spec, fixtures, mutants["index_term_drop@13:11"])
     cell = result["fixtures"]["two"]
     assert result["stillborn"] is None and (cell["by"], cell["ran"]) == (["a_inv.unwritten"], True)
     assert cell["diagnosis"].startswith("a region never written")  # what it looks like
 
     # `i < 4 + 1`: row 4 of the 16-float tile is read past its end, in every group.
-    result = _run(spec, fixtures, mutants["loop_bound_L8C22_end_plus"])
+    result = _run(spec, fixtures, mutants["loop_bound@8:22end_plus"])
     assert result["fixtures"]["two"] == {"by": ["bounds"], "ran": True}
 
-    barrier = mutants["barrier_delete_L7C1"]
+    barrier = mutants["barrier_delete@7:1"]
     assert barrier.race_check
     result = _run(spec, fixtures, barrier)
     assert "race" in result["fixtures"]["two"]["by"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from fixturepipe.mutation.code import KernelCode
 from fixturepipe.mutation.operators import CATALOGUE, Candidate, Edit
 
-NAME_PATTERN = r"[a-z_]+_L\d+C\d+(?:_[A-Za-z0-9_]+)?"
+NAME_PATTERN = r"[a-z_]+_[0-9a-f]{8}(?:_[A-Za-z0-9_]+)?"
 _NAME = re.compile(NAME_PATTERN)
 
 
@@ -41,10 +41,37 @@ def apply_edits(source: str, edits: tuple[Edit, ...]) -> str:
     return out
 
 
-def mutant_name(operator: str, line: int, col: int, variant: str) -> str:
-    """`<operator>_L<line>C<col>[_<variant>]`: shell-, path- and wildcard-safe."""
-    name = f"{operator}_L{line}C{col}"
-    return f"{name}_{variant}" if variant else name
+def mutant_name(operator: str, site: str, variant: str) -> str:
+    """`<operator>_<8 hex of the site's context>[_<variant>]`: shell-, path- and wildcard-safe.
+
+    The name says *what* is mutated, not *where*: line and column would change
+    when a line is added above, turning every listed equivalent mutant into an
+    unknown name and its mutant into a "survivor".
+    """
+    digest = hashlib.sha256(f"{operator}\0{site}\0{variant}".encode()).hexdigest()[:8]
+    return f"{operator}_{digest}_{variant}" if variant else f"{operator}_{digest}"
+
+
+def site_contexts(code: KernelCode) -> list[str]:
+    """Per token: the code of its line, its place in that line, and which such line it is.
+
+    Built from tokens only, so comments, blank lines and whitespace do not
+    count; editing or adding other lines leaves every other context unchanged.
+    The occurrence number tells apart identical lines (the n-th copy).
+    """
+    lines: dict[int, list[int]] = {}
+    for i, tok in enumerate(code.tokens):
+        lines.setdefault(tok.line, []).append(i)
+    seen: dict[str, int] = {}
+    contexts = [""] * len(code.tokens)
+    for line in sorted(lines):
+        members = lines[line]
+        text = " ".join(code.tokens[i].text for i in members)
+        occurrence = seen.get(text, 0)
+        seen[text] = occurrence + 1
+        for place, i in enumerate(members):
+            contexts[i] = f"{text}\0{place}\0{occurrence}"
+    return contexts
 
 
 def generate_mutants(source: str) -> list[Mutant]:
@@ -52,9 +79,11 @@ def generate_mutants(source: str) -> list[Mutant]:
 
     A candidate whose text equals the original, or an earlier mutant's text, is
     dropped: the first stable name wins, so the set of names is a function of
-    the source text alone.
+    the source text alone.  Names come from :func:`site_contexts`, so a mutant
+    keeps its name when other lines are added, removed or edited.
     """
     code = KernelCode(source)
+    contexts = site_contexts(code)
     seen_text = {source}
     seen_names: set[str] = set()
     out: list[Mutant] = []
@@ -65,7 +94,7 @@ def generate_mutants(source: str) -> list[Mutant]:
             if text in seen_text:
                 continue
             tok = code.tokens[cand.site]
-            name = mutant_name(operator, tok.line, tok.col, cand.variant)
+            name = mutant_name(operator, contexts[cand.site], cand.variant)
             if name in seen_names:
                 raise AssertionError(f"two different mutants named {name}")
             seen_text.add(text)
@@ -90,7 +119,7 @@ def mutants_of_file(path: str | Path) -> list[Mutant]:
 def find_mutant(source: str, name: str) -> tuple[int, Mutant]:
     """(catalogue index, mutant) of the mutant called `name`, or a KeyError saying why."""
     if not _NAME.fullmatch(name):
-        raise KeyError(f"{name!r} is not a mutant name (expected operator_L<line>C<col>...)")
+        raise KeyError(f"{name!r} is not a mutant name (expected <operator>_<8 hex>[_<variant>])")
     for index, mutant in enumerate(generate_mutants(source)):
         if mutant.name == name:
             return index, mutant
@@ -98,3 +127,11 @@ def find_mutant(source: str, name: str) -> tuple[int, Mutant]:
         f"no mutant {name!r} in this source; it changed since the mutant list was made "
         "(rerun `snakemake mutants` to regenerate the list)"
     )
+
+
+def operator_of(name: str) -> str | None:
+    """The operator and variant of a mutant name (``None`` if it is not one), without the site."""
+    found = re.fullmatch(r"([a-z_]+?)_[0-9a-f]{8}(?:_([A-Za-z0-9_]+))?", name)
+    if not found:
+        return None
+    return found.group(1) + (f" ({found.group(2)})" if found.group(2) else "")

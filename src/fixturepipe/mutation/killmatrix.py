@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fixturepipe.mutation.generate import operator_of
+
 STATUSES = ("killed", "survived", "equivalent", "stillborn")
 
 
@@ -129,9 +131,45 @@ def build_kill_matrix(
     }
 
 
+def _renamed_candidates(matrix: Mapping[str, Any]) -> list[str]:
+    """Survivors of the same operator (and variant) as a stale equivalent entry.
+
+    When the line a listed equivalent mutant sat on is edited, the mutant gets
+    a new name: it then survives under that name while its entry goes stale.
+    Such survivors are pointed at the stale entry, not at "add a fixture".
+    """
+    stale_ops = {operator_of(n) for n in matrix["stale_equivalences"]} - {None}
+    return [n for n in matrix["survivors"] if operator_of(n) in stale_ops]
+
+
+def stale_message(matrix: Mapping[str, Any], report_path: str) -> str | None:
+    """A sentence naming stale ``mutants.equivalent`` entries, or None when there are none."""
+    stale = matrix["stale_equivalences"]
+    if not stale:
+        return None
+    kernel = matrix["kernel"]
+    renamed = _renamed_candidates(matrix)
+    maybe = (
+        f" Surviving mutants of the same operator, one of which may be the listed mutant under "
+        f"its new name: {', '.join(renamed)} (diffs in {report_path})."
+        if renamed else ""
+    )
+    return (
+        f"{len(stale)} entry(ies) of mutants.equivalent in config/config.yaml for {kernel} name "
+        f"no mutant of today's source (stale: the code they named was edited or removed): "
+        f"{', '.join(stale)}.{maybe} Check that the reason still holds for the code as it is "
+        "now, then update the entry's name, or remove the entry."
+    )
+
+
 def survivor_message(matrix: Mapping[str, Any], matrix_path: str, report_path: str) -> str | None:
-    """A sentence naming surviving mutants and what to do, or None when there are none."""
-    survivors = matrix["survivors"]
+    """A sentence naming surviving mutants and what to do, or None when there are none.
+
+    Survivors that may be a stale equivalent entry's mutant under a new name
+    are left to :func:`stale_message`.
+    """
+    renamed = set(_renamed_candidates(matrix))
+    survivors = [n for n in matrix["survivors"] if n not in renamed]
     if not survivors:
         return None
     kernel = matrix["kernel"]
