@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import mlx.core as mx
 import pytest
 
@@ -140,6 +142,25 @@ def test_out_of_bounds_write_crashes_with_a_message() -> None:
     assert str(info.value).endswith(
         "crashed with SIGSEGV in threadgroup (0, 0, 0), thread_index_in_threadgroup 0 "
         "(out of bounds: 144 bytes past the end of output `out`, which has 256 bytes)"
+    )
+
+
+@pytest.mark.parametrize(("line", "named"), [
+    ("out[i + 100000000u] = inp[i];", "writing `out`"),
+    ("out[i] = inp[i + 100000000u];", "reading `inp`"),
+])
+def test_far_out_of_bounds_access_names_line_and_buffer(
+    tmp_path: Path, line: str, named: str
+) -> None:
+    """Far past every guard page the address names nothing; the faulting line does."""
+    source = f"const uint i = thread_position_in_grid.x;\n{line}\n"
+    path = tmp_path / "far.metal"
+    path.write_text(source)
+    with pytest.raises(KernelCrashError) as info:
+        _run(source, grid=(1, 1, 1), threadgroup=(1, 1, 1), source_path=str(path))
+    assert str(info.value).endswith(
+        f"crashed with SIGSEGV in threadgroup (0, 0, 0), thread_index_in_threadgroup 0 "
+        f"(far out of bounds, at {path}:2, {named}: `{line}`)"
     )
 
 

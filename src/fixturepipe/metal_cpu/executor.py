@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import re
 import shutil
 import signal
 import struct
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import race_report
+from .dwarf_lines import LineTable
 from .errors import (
     BarrierDivergenceError,
     KernelCrashError,
@@ -213,6 +215,43 @@ def _describe_offset(offset: int, buffers: Sequence[tuple[str, int, int]]) -> st
     return " (out of bounds of the kernel's buffers)"
 
 
+# An assignment operator (`=`, `+=`, `<<=`, ...), not a comparison (`==`, `<=`, `!=`).
+_ASSIGN = re.compile(r"(?<![=!<>])(?:<<|>>|[-+*/%&|^])?=(?!=)")
+
+
+def _describe_pc(
+    binary: Path, pc: int, write: int, buffers: Sequence[tuple[str, int, int]]
+) -> str:
+    """The .metal line of the faulting instruction and the buffers it indexes ("" if unknown).
+
+    A write far out of bounds lands outside the argument file, so the address
+    cannot name the buffer; the line can: the buffers subscripted on it, left of
+    its assignment for a faulting write (``write`` 1), right of it for a read (0).
+    """
+    row = LineTable(binary).lookup(pc) if pc else None
+    if row is None or not row.line:
+        return ""
+    path = re.sub(r"^.*/\.build-[^/]+/", "", row.file)
+    head = f"far out of bounds, at {path}:{row.line}"
+    try:
+        text = Path(path).read_text(encoding="utf-8").splitlines()[row.line - 1]
+    except (OSError, IndexError):
+        return head
+    names = [m.group(1) for label, _s, _n in buffers if (m := re.search(r"`(\w+)`", label))]
+    found = _ASSIGN.search(text)
+    side = text
+    if found and write in (0, 1):
+        side = text[: found.start()] if write else text[found.end() :]
+
+    def subscripted(part: str) -> list[str]:
+        return [n for n in names if re.search(rf"\b{re.escape(n)}\s*\[", part)]
+
+    used = subscripted(side) or subscripted(text)
+    verb = {1: "writing", 0: "reading"}.get(write, "indexing")
+    which = f", {verb} {' or '.join(f'`{n}`' for n in used)}" if used else ""
+    return f"{head}{which}: `{text.strip()}`"
+
+
 def _raise_for_status(
     binary: Path,
     name: str,
@@ -244,8 +283,11 @@ def _raise_for_status(
             first, _, rest = stderr[stderr.index("MTLCPU-CRASH") :].partition("\n")
             where = " " + rest.split("\n", 1)[0]
             if sig in ("SIGSEGV", "SIGBUS"):
-                offset = int(first.partition("file_offset=")[2] or -1)
-                where += _describe_offset(offset, buffers)
+                fields = dict(f.split("=", 1) for f in first.split()[1:] if "=" in f)
+                offset = int(fields.get("file_offset", -1))
+                line = "" if offset >= 0 else _describe_pc(
+                    binary, int(fields.get("pc", "0"), 16), int(fields.get("write", -1)), buffers)
+                where += f" ({line})" if line else _describe_offset(offset, buffers)
             elif sig == "SIGFPE":
                 where += " (an integer division by zero?)"
         elif sig in ("SIGSEGV", "SIGBUS"):

@@ -22,6 +22,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <ucontext.h>  // the crash handler's faulting pc (macOS's header needs _XOPEN_SOURCE)
+#endif
 
 #include "metal_runtime.h"
 
@@ -450,7 +453,31 @@ MTL_UNTRACED static void* mtl_worker_main(void* arg) {
   return nullptr;
 }
 
-static void mtl_crash_handler(int sig, siginfo_t* info, void*) {
+// The faulting instruction's address (the binary is not PIE, so Python maps it to a
+// .metal line with the DWARF line table); 0 where the platform's context is unknown.
+static unsigned long mtl_fault_pc(void* ctx) {
+#if defined(__linux__) && defined(__x86_64__)
+  return (unsigned long)static_cast<ucontext_t*>(ctx)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__linux__) && defined(__aarch64__)
+  return (unsigned long)static_cast<ucontext_t*>(ctx)->uc_mcontext.pc;
+#else
+  (void)ctx;
+  return 0;
+#endif
+}
+
+// 1 for a write, 0 for a read, -1 unknown (x86-64 Linux reports it in the page-fault error
+// code), so Python can tell which buffer of a line like `out[i] = in[j]` was indexed.
+static int mtl_fault_is_write(void* ctx) {
+#if defined(__linux__) && defined(__x86_64__)
+  return (static_cast<ucontext_t*>(ctx)->uc_mcontext.gregs[REG_ERR] & 2) ? 1 : 0;
+#else
+  (void)ctx;
+  return -1;
+#endif
+}
+
+static void mtl_crash_handler(int sig, siginfo_t* info, void* ctx) {
   char buf[512];
   mtl_worker* w = mtl_cur_worker;
   int n;
@@ -458,14 +485,17 @@ static void mtl_crash_handler(int sig, siginfo_t* info, void*) {
   unsigned char* addr = static_cast<unsigned char*>(info->si_addr);
   long long file_offset = addr >= mtl_map_base && addr < mtl_map_base + mtl_map_size
                               ? (long long)(addr - mtl_map_base) : -1;
+  unsigned long pc = mtl_fault_pc(ctx);
   if (w && mtl_self)
     n = snprintf(buf, sizeof buf,
-                 "MTLCPU-CRASH file_offset=%lld\nin threadgroup (%u, %u, %u), "
+                 "MTLCPU-CRASH file_offset=%lld pc=0x%lx write=%d\nin threadgroup (%u, %u, %u), "
                  "thread_index_in_threadgroup %u\n",
-                 file_offset, w->group_pos.x, w->group_pos.y, w->group_pos.z, mtl_self->index);
+                 file_offset, pc, mtl_fault_is_write(ctx), w->group_pos.x, w->group_pos.y, w->group_pos.z,
+                 mtl_self->index);
   else
-    n = snprintf(buf, sizeof buf, "MTLCPU-CRASH file_offset=%lld\noutside kernel threads\n",
-                 file_offset);
+    n = snprintf(buf, sizeof buf,
+                 "MTLCPU-CRASH file_offset=%lld pc=0x%lx write=%d\noutside kernel threads\n",
+                 file_offset, pc, mtl_fault_is_write(ctx));
   ssize_t r = write(2, buf, n);
   (void)r;
   signal(sig, SIG_DFL);
