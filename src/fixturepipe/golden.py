@@ -84,8 +84,8 @@ def golden_fixtures(manifest: Mapping[str, str]) -> set[tuple[str, str]]:
 def require_present(root: str | Path, files: Iterable[str]) -> None:
     """Raise :class:`GoldenMissingError` (telling the user to ``dvc pull``) if any is absent.
 
-    The message lists every missing golden file of the manifest, folder by
-    folder, so one run tells the whole story (not one fixture per attempt).
+    The message lists every missing golden file of the manifest, so one run
+    tells the whole story (not one fixture per attempt).
     """
     if all((Path(root) / f).is_file() for f in files):
         return
@@ -93,15 +93,11 @@ def require_present(root: str | Path, files: Iterable[str]) -> None:
         {p for p in read_manifest(root) if not (Path(root) / p).is_file()}
         | {f for f in files if not (Path(root) / f).is_file()}
     )
-    by_folder: dict[str, list[str]] = {}
-    for path in missing:
-        folder, _, name = path.rpartition("/")
-        by_folder.setdefault(folder, []).append(name)
-    shown = "; ".join(f"{folder}/: {', '.join(names)}" for folder, names in by_folder.items())
+    folders = {path.rpartition("/")[0] for path in missing}
     raise GoldenMissingError(
         f"Golden fixture files listed in {paths.GOLDEN_MANIFEST} are missing ({len(missing)} "
-        f"files in {len(by_folder)} folders: {shown}). Run `dvc pull` to fetch them; nothing "
-        "regenerates over golden files.",
+        f"files of {len(folders)} fixtures: {', '.join(missing)}). Run `dvc pull` to fetch "
+        "them; nothing regenerates over golden files.",
         missing,
     )
 

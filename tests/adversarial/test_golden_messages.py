@@ -89,6 +89,7 @@ def test_missing_golden_message_lists_every_fixtures_files(tmp_path: Path) -> No
                 ["fixtures"] if f.get("backend") != "metal"]
     assert len(fixtures) >= 8
     for name in fixtures:
-        folder = f"{GOLDEN_ROOT}/{KERNEL}/{name}/: "
-        assert folder in out, f"{name} not listed:\n{out}"
+        for file in (f"{KERNEL}_input_a_strict.bin", f"{KERNEL}_a_inv_ref.bin",
+                     f"{KERNEL}_meta.json"):
+            assert f"{GOLDEN_ROOT}/{KERNEL}/{name}/{file}" in out, f"{name} not listed:\n{out}"
     assert "Run `dvc pull` to fetch them" in out
