@@ -4,6 +4,7 @@
 # kernel through the same kernel stage and comparison as the real kernel. Everything is
 # written under artifacts/mutants/ and artifacts/logs/mutants/, never into the real runs.
 # Scripts run as `python scripts/<x>.py <log> '<job json>'`, like the Snakefile's rules.
+from fixturepipe import fingerprint
 from fixturepipe.mutation import dag as mutation_dag
 from fixturepipe.mutation.generate import NAME_PATTERN as _MUTANT_NAME
 
@@ -35,6 +36,13 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             source=mutation_dag.source_file(_kernel, "{mutant}"),
             provenance=mutation_dag.result_provenance(_kernel, "{mutant}"),
         params:
+            # Content, not mtime, decides (fixturepipe.fingerprint): source, spec, code.
+            content=fingerprint.content_param(
+                PLAN.root,
+                [_spec.path, *_spec.code_files(),
+                 *mutation_dag.code_inputs(PLAN, workflow.basedir, "mutant_run.py")],
+                with_toolchain=True,
+            ),
             # Tracked by Snakemake's params trigger (wildcards only); `job` carries it.
             fixtures=lambda w, k=_kernel: mutation_dag.fixtures_params(PLAN, k, MUTATION["backend"]),
             timeout=MUTATION["timeout"],
@@ -72,6 +80,11 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             report=mutation_dag.report_file(_kernel),
             html=mutation_dag.html_report_file(_kernel),
         params:
+            content=fingerprint.content_param(
+                PLAN.root,
+                [_spec.path, *_spec.code_files(),
+                 *mutation_dag.code_inputs(PLAN, workflow.basedir, "mutant_matrix.py")],
+            ),
             matrix=mutation_dag.matrix_params(
                 _kernel, [f.name for f in PLAN.fixtures_of(_kernel)], config
             ),

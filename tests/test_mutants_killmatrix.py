@@ -7,6 +7,7 @@ import pytest
 from fixturepipe.mutation.killmatrix import (
     build_kill_matrix,
     equivalences_for,
+    stale_message,
     survivor_message,
 )
 from fixturepipe.mutation.report import render_report
@@ -70,3 +71,24 @@ def test_equivalence_entries_need_a_reason() -> None:
     config["mutants"]["equivalent"][0]["reason"] = "why"
     assert equivalences_for("k", config) == {"m": "why"}
     assert equivalences_for("other", config) == {}
+
+
+def test_stale_entry_is_stale_and_its_renamed_mutant_is_not_sent_to_add_fixtures() -> None:
+    # precision_loss_0123abcd was listed; its line was edited, so it is now 89abcdef.
+    results = [
+        {**_result(0, "precision_loss_89abcdef", {f: [] for f in FIXTURES}),
+         "operator": "precision_loss"},
+        {**_result(1, "sign_flip_11112222", {f: [] for f in FIXTURES}), "operator": "sign_flip"},
+    ]
+    equivalent = {"precision_loss_0123abcd": "the flag is exact in half"}
+    m = build_kill_matrix("k", "cpu", FIXTURES, "seed", results, equivalent)
+    assert m["stale_equivalences"] == ["precision_loss_0123abcd"]
+    stale = stale_message(m, "report.md")
+    assert stale and "name no mutant of today's source (stale" in stale
+    assert "precision_loss_0123abcd" in stale
+    assert "may be the listed mutant under its new name: precision_loss_89abcdef" in stale
+    survivors = survivor_message(m, "kill_matrix.json", "report.md")
+    assert survivors and "sign_flip_11112222" in survivors
+    assert "precision_loss_89abcdef" not in survivors
+    assert stale_message(build_kill_matrix("k", "cpu", FIXTURES, "seed", results, {}),
+                         "report.md") is None
