@@ -1,10 +1,12 @@
-"""Issue 9 case 7: the mutation gate survives a comment-only edit; a stale entry is stale.
+"""Issue 9 case 7: the mutation gate survives a comment-only edit.
 
 An equivalent-mutant entry written for the kernel as it was stays valid when a
-comment line is added above it (line numbers shift) and code elsewhere changes.
-Editing the listed line itself makes the entry stale: the gate says so and
-never tells the user to add fixtures for the renamed mutant.
-Real ``snakemake mutants`` runs on the tiny kernel of test_mutants_pipeline.
+comment line is added above it (line numbers shift) and another comment is
+reworded: a real ``snakemake mutants`` run on the tiny kernel of
+test_mutants_pipeline passes with the entry counted as equivalent. (Editing the
+listed line itself makes the entry stale, reported as stale and never as a
+survivor to add fixtures for: tests/test_mutants_killmatrix.py and
+tests/test_mutants_catalogue.py, without a second 36-mutant run.)
 """
 
 from __future__ import annotations
@@ -14,18 +16,12 @@ from pathlib import Path
 
 from test_mutants_pipeline import SURVIVOR, TINY_METAL, _project, _snakemake, _write_config
 
-from fixturepipe.mutation import generate_mutants
-
 REASON = "the flag is 0 or 1, exact in half"
-DIAG = "float diag = (j == 0) ? 1.0f : 0.0f;"
 
 
-def test_comment_above_keeps_the_equivalent_then_editing_its_line_makes_it_stale(
-    tmp_path: Path,
-) -> None:
+def test_comment_line_above_keeps_the_listed_equivalent(tmp_path: Path) -> None:
     root = _project(tmp_path)
     metal = root / "kernels" / "tiny_tri.metal"
-    assert DIAG in TINY_METAL
     # Written for TINY_METAL; then a comment line is added above and a comment reworded.
     edited = "// note: thread j owns column j\n" + TINY_METAL.replace("X = (I + A)", "X = (I+A)")
     metal.write_text(edited)
@@ -36,15 +32,3 @@ def test_comment_above_keeps_the_equivalent_then_editing_its_line_makes_it_stale
     assert "0 survived, 1 equivalent" in kept.stderr
     matrix = json.loads((root / "artifacts/mutants/tiny_tri/kill_matrix.json").read_text())
     assert matrix["stale_equivalences"] == []
-
-    metal.write_text(edited.replace(DIAG, "float diag = (j == 0u) ? 1.0f : 0.0f;"))
-    renamed = next(m.name for m in generate_mutants(metal.read_text())
-                   if m.operator == "precision_loss")  # the kernel's only one, on that line
-    stale = _snakemake(root, "-j2", "mutants")
-    assert stale.returncode != 0
-    assert (f"1 entry(ies) of mutants.equivalent in config/config.yaml for tiny_tri name no "
-            f"mutant of today's source (stale: the code they named was edited or removed): "
-            f"{SURVIVOR}.") in stale.stderr
-    assert f"may be the listed mutant under its new name: {renamed}" in stale.stderr
-    assert f"survived every fixture of the matrix: {renamed}" not in stale.stderr
-    assert "Add a fixture" not in stale.stderr
