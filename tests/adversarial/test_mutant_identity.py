@@ -21,7 +21,7 @@ REASON = "the flag is 0 or 1, exact in half"
 
 def test_comment_line_above_keeps_the_listed_equivalent(tmp_path: Path) -> None:
     root = _project(tmp_path)
-    metal = root / "kernels" / "tiny_tri.metal"
+    metal = root / "kernels" / "tiny_tri" / "tiny_tri.metal"
     # Written for TINY_METAL; then a comment line is added above and a comment reworded.
     edited = "// note: thread j owns column j\n" + TINY_METAL.replace("X = (I + A)", "X = (I+A)")
     metal.write_text(edited)

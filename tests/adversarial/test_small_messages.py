@@ -78,7 +78,7 @@ def test_damaged_run_json_is_reported_with_the_way_to_regenerate_it(tmp_path: Pa
 
 def test_far_out_of_bounds_write_names_buffer_and_line(tmp_path: Path) -> None:
     project = make_project(tmp_path, FIXTURES[:1], backend="cpu")
-    metal = project / "kernels" / f"{KERNEL}.metal"
+    metal = project / "kernels" / KERNEL / f"{KERNEL}.metal"
     store = "a_inv[base + i * row_stride + j] = X[i * BT + j];"
     far = "a_inv[base + i * row_stride + j + 100000000u] = X[i * BT + j];"
     lines = metal.read_text().splitlines()
@@ -86,5 +86,5 @@ def test_far_out_of_bounds_write_names_buffer_and_line(tmp_path: Path) -> None:
     metal.write_text(metal.read_text().replace(store, far))
     proc = snakemake(project, "-j2", "verify")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert (f"(far out of bounds, at kernels/{KERNEL}.metal:{number}, writing `a_inv`: "
+    assert (f"(far out of bounds, at kernels/{KERNEL}/{KERNEL}.metal:{number}, writing `a_inv`: "
             f"`{far}`)") in proc.stderr

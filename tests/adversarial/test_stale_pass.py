@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from pipeline_project import KERNEL, SNAKEMAKE, env, fixture, make_project, planned_jobs, snakemake
 
-METAL = f"kernels/{KERNEL}.metal"
+METAL = f"kernels/{KERNEL}/{KERNEL}.metal"
 STORE = "a_inv[base + i * row_stride + j] = X[i * BT + j];"
 ZEROS = "a_inv[base + i * row_stride + j] = 0.0f;"
 PROVENANCE = f"artifacts/runs/cpu/{KERNEL}/a/run.provenance.json"
