@@ -40,7 +40,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             content=fingerprint.content_param(
                 PLAN.root,
                 [_spec.path, *_spec.code_files(),
-                 *mutation_dag.code_inputs(PLAN, workflow.basedir, "mutant_run.py")],
+                 *mutation_dag.code_inputs(PLAN, "mutant_run.py", _kernel)],
                 with_toolchain=True,
             ),
             # Tracked by Snakemake's params trigger (wildcards only); `job` carries it.
@@ -83,7 +83,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             content=fingerprint.content_param(
                 PLAN.root,
                 [_spec.path, *_spec.code_files(),
-                 *mutation_dag.code_inputs(PLAN, workflow.basedir, "mutant_matrix.py")],
+                 *mutation_dag.code_inputs(PLAN, "mutant_matrix.py")],
             ),
             matrix=mutation_dag.matrix_params(
                 _kernel, [f.name for f in PLAN.fixtures_of(_kernel)], config
