@@ -118,7 +118,7 @@ def test_size_problems_name_missing_and_extra_sizes() -> None:
 
 def test_race_check_needs_the_cpu_backend() -> None:
     with pytest.raises(config_checks.ConfigError, match="field race_check"):
-        plan.build(config_of([fixture("r", race_check=True)], backend="metal_nowhere"), REPO)
+        plan.build(config_of([fixture("r", race_check=True, backend="metal")]), REPO)
     fixtures = plan.build(config_of([fixture("r", race_check=True, backend="cpu")]), REPO).fixtures
     assert fixtures[0].race_check is True and fixtures[0].backend == "cpu"
 
