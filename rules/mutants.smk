@@ -69,8 +69,10 @@ for _kernel, _spec in MUTANT_KERNELS.items():
         input:
             # An input function: mutants are derived only when this target is built, so
             # other targets (verify) never depend on the mutation catalogue.
+            # All mutants, or the stated sample of `mutants.sample.<kernel>` (docs/mutants.md).
             results=lambda w, k=_kernel, s=_spec: [
-                mutation_dag.result_file(k, m) for m in mutation_dag.mutant_names(str(s.source_path))
+                mutation_dag.result_file(k, m)
+                for m in mutation_dag.sampled_mutant_names(str(s.source_path), k, config)
             ],
             spec=str(_spec.path),
             metal=[str(p) for p in _spec.code_files()],

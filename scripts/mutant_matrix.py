@@ -15,12 +15,14 @@ def main(smk):
     spec = load_spec(smk.input.spec)
     params = smk.params.matrix
     results = [json.loads(Path(p).read_text(encoding="utf-8")) for p in smk.input.results]
+    original = spec.source_path.read_text(encoding="utf-8")
+    mutants = generate_mutants(original)
     matrix = build_kill_matrix(
         spec.name, "+".join(smk.params.backends), params["fixtures"], params["seed_fixture"],
-        results, params["equivalent"],
+        results, params["equivalent"], population=[m.name for m in mutants],
+        sample_per_operator=params["sample_per_operator"],
     )
-    original = spec.source_path.read_text(encoding="utf-8")
-    diffs = {m.name: mutant_diff(original, m, spec.name) for m in generate_mutants(original)}
+    diffs = {m.name: mutant_diff(original, m, spec.name) for m in mutants}
     survivors = {name: diffs[name] for name in matrix["survivors"] if name in diffs}
     atomic.write_json(smk.output.matrix, matrix)
     atomic.write_text(smk.output.report, render_report(matrix, survivors))

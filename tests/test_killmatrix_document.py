@@ -26,11 +26,13 @@ def test_the_whole_document() -> None:
                           {"loop_bound_L1C3_start_plus": "r"})
     zero = {"total": 1, "killed": 0, "survived": 0, "equivalent": 0, "stillborn": 0}
     empty = {f: [] for f in FIXTURES}
+    whole = "all mutants"
     assert m == {
         "kernel": "k", "backend": "cpu", "fixtures": FIXTURES, "seed_fixture": "seed",
         "counts": {"total": 6, "killed": 3, "survived": 1, "equivalent": 1, "stillborn": 1},
-        "score": {"matrix": {"killed": 3, "scored": 4, "score": 0.75},
-                  "seed": {"killed": 1, "scored": 4, "score": 0.25}},
+        "score": {"matrix": {"killed": 3, "scored": 4, "score": 0.75, "scope": whole},
+                  "seed": {"killed": 1, "scored": 4, "score": 0.25, "scope": whole}},
+        "sample": None,
         "kills_per_fixture": {"seed": 1, "heads": 2, "chunks": 1},
         "unique_kills": {"seed": [], "heads": ["index_term_drop_L1C1"],
                          "chunks": ["offset_shift_L1C2"]},
@@ -59,8 +61,8 @@ def test_the_whole_document() -> None:
 def test_no_seed_fixture_and_nothing_scored() -> None:
     only_stillborn = [_result(0, "c_L1C0", {"seed": []}, stillborn="compile")]
     m = build_kill_matrix("k", "cpu", ["seed"], None, only_stillborn, {})
-    assert m["score"] == {"matrix": {"killed": 0, "scored": 0, "score": None},
-                          "seed": {"killed": 0, "scored": 0, "score": None}}
+    nothing = {"killed": 0, "scored": 0, "score": None, "scope": "all mutants"}
+    assert m["score"] == {"matrix": nothing, "seed": nothing}
     assert summary_line(m).startswith("mutants k: score n/a on the matrix, n/a on the seed ")
     killed = [_result(0, "a_L1C0", {"seed": ["nan"], "x": ["nan"]})]
     m = build_kill_matrix("k", "cpu", ["seed"], None, killed, {})
@@ -114,7 +116,8 @@ def test_counts_per_operator_and_reasons_only_on_equivalent_rows() -> None:
     assert [r["equivalent_reason"] for r in m["mutants"]] == [None, "right", None, None]
     assert [r["listed_equivalent_but_killed"] for r in m["mutants"]] == [True, False, False,
                                                                          False]
-    assert m["score"]["matrix"] == {"killed": 1, "scored": 3, "score": 0.333333}
+    assert m["score"]["matrix"] == {"killed": 1, "scored": 3, "score": 0.333333,
+                                    "scope": "all mutants"}
     thirds = [_result(i, f"a_L{i}C0", {"seed": ["nan"] if i == 0 else []}) for i in range(3)]
     assert build_kill_matrix("k", "cpu", ["seed"], "seed", thirds, {})["score"]["matrix"][
         "score"] == 0.333333

@@ -37,8 +37,9 @@ def test_scores_unique_kills_and_survivors() -> None:
     m = build_kill_matrix("k", "cpu", FIXTURES, "seed", RESULTS, equivalent)
     assert m["counts"] == {"total": 6, "killed": 3, "survived": 1, "equivalent": 1,
                            "stillborn": 1}
-    assert m["score"]["matrix"] == {"killed": 3, "scored": 4, "score": 0.75}
-    assert m["score"]["seed"] == {"killed": 1, "scored": 4, "score": 0.25}
+    whole = "all mutants"
+    assert m["score"]["matrix"] == {"killed": 3, "scored": 4, "score": 0.75, "scope": whole}
+    assert m["score"]["seed"] == {"killed": 1, "scored": 4, "score": 0.25, "scope": whole}
     assert m["unique_kills"] == {"seed": [], "heads": ["index_term_drop_L1C1"],
                                  "chunks": ["offset_shift_L1C2"]}
     assert m["survivors"] == ["precision_loss_L1C4"]

@@ -165,3 +165,27 @@ def test_mutants_run_on_the_cpu_executor_unless_configured() -> None:
         with pytest.raises(WorkflowError, match=r"config mutants\.backend: backend 'metal'"):
             dag.settings({"mutants": {"backend": "metal"}})
         assert dag.settings({"mutants": {"backend": "auto"}})["backend"] == "cpu"
+
+
+def test_a_sample_runs_only_its_mutants_and_every_verdict_says_sample(tmp_path: Path) -> None:
+    """`mutants.sample` from an overlay config file: 10 of the 36 mutants become jobs, the
+    kill matrix and the gate's line say "SAMPLE of 10 of 36", and a sampled survivor still
+    fails the gate."""
+    from fixturepipe.mutation import generate_mutants, sample
+
+    root = _project(tmp_path)
+    (root / "sample.yaml").write_text("mutants: {sample: {tiny_tri: 1}}\n")
+    chosen = sample.select([m.name for m in generate_mutants(TINY_METAL)], 1)
+    assert len(chosen) == 10 and SURVIVOR in chosen
+    proc = _snakemake(root, "-j2", "mutants", "--configfile", "sample.yaml")
+    assert proc.returncode != 0, proc.stderr[-3000:]
+    kdir = root / "artifacts" / "mutants" / "tiny_tri"
+    assert sorted(p.stem for p in (kdir / "results").glob("*.json")
+                  if not p.stem.endswith(".provenance")) == sorted(chosen)
+    matrix = json.loads((kdir / "kill_matrix.json").read_text())
+    label = "SAMPLE of 10 of 36 mutants (at most 1 per operator, by name hash)"
+    assert matrix["sample"]["run"] == 10 and matrix["sample"]["of"] == 36
+    assert matrix["score"]["matrix"]["scope"] == label
+    assert f"survived every fixture of the matrix: {SURVIVOR}" in proc.stderr
+    assert f"{label}: the other 26 were not run" in proc.stderr
+    assert f"**{label}**" in (kdir / "report.md").read_text()

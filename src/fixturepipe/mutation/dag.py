@@ -14,6 +14,7 @@ from typing import Any
 from fixturepipe import paths
 from fixturepipe.fixture import Fixture
 from fixturepipe.golden import GoldenMissingError
+from fixturepipe.mutation import sample
 from fixturepipe.mutation.generate import mutants_of_file
 from fixturepipe.mutation.killmatrix import equivalences_for
 from fixturepipe.mutation.tokens import TokenizeError
@@ -75,6 +76,7 @@ def settings(config: Mapping[str, Any]) -> dict[str, Any]:
         "race_timeout": float(block.get("race_timeout", DEFAULT_RACE_TIMEOUT)),
         "seed_fixture": dict(block.get("seed_fixture") or {}),
         "equivalent": list(block.get("equivalent") or []),
+        "sample": dict(block.get("sample") or {}),
     }
 
 
@@ -102,6 +104,12 @@ def mutant_names(source_path: str) -> list[str]:
         return [m.name for m in mutants_of_file(source_path)]
     except TokenizeError as exc:
         raise WorkflowError(f"{source_path}: cannot derive mutants: {exc}") from None
+
+
+def sampled_mutant_names(source_path: str, kernel: str, config: Mapping[str, Any]) -> list[str]:
+    """The mutants the run covers: all of them, or the sample `mutants.sample.<kernel>` asks
+    for (fixturepipe.mutation.sample)."""
+    return sample.select(mutant_names(source_path), sample.per_operator(config, kernel))
 
 
 def fixture_params(fixture: Fixture, folder: str, backend: str) -> dict[str, Any]:
@@ -140,6 +148,7 @@ def matrix_params(kernel: str, fixture_names: list[str], config: Mapping[str, An
             "fixtures": fixture_names,
             "seed_fixture": seed_fixture(kernel, fixture_names, config),
             "equivalent": equivalences_for(kernel, config),
+            "sample_per_operator": sample.per_operator(config, kernel),
         }
     except ValueError as exc:
         raise WorkflowError(str(exc)) from None

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fixturepipe.mutation import sample as mutant_sample
 from fixturepipe.mutation.generate import operator_of
 
 STATUSES = ("killed", "survived", "equivalent", "stillborn")
@@ -51,11 +52,12 @@ def mutant_status(result: Mapping[str, Any]) -> str:
     return "survived"
 
 
-def _score(killed: int, scored: int) -> dict[str, Any]:
+def _score(killed: int, scored: int, scope: str) -> dict[str, Any]:
     return {
         "killed": killed,
         "scored": scored,
         "score": round(killed / scored, 6) if scored else None,
+        "scope": scope,
     }
 
 
@@ -66,15 +68,23 @@ def build_kill_matrix(
     seed_fixture: str | None,
     results: Sequence[Mapping[str, Any]],
     equivalent: Mapping[str, str],
+    population: Sequence[str] | None = None,
+    sample_per_operator: int | None = None,
 ) -> dict[str, Any]:
     """The kill matrix document (`kill_matrix.json`), deterministic for equal inputs.
 
     Scores count killed / (all - stillborn - equivalent). The seed score uses
     only the seed fixture's column, over the same denominator, so the two
-    numbers say how much the rest of the matrix adds.
+    numbers say how much the rest of the matrix adds. `population` is every
+    mutant of today's source (default: those in `results`); when the results are
+    a sample of it (`sample_per_operator`), the document says so in `sample` and
+    in each score's `scope`, and an equivalent entry outside the sample is not stale.
     """
     rows = []
-    names = {r["mutant"] for r in results}
+    ran = [r["mutant"] for r in sorted(results, key=lambda r: r["index"])]
+    names = set(population) if population is not None else set(ran)
+    sample = mutant_sample.describe(ran, list(population or ran), sample_per_operator)
+    scope = mutant_sample.label(sample) or "all mutants"
     for result in sorted(results, key=lambda r: r["index"]):
         status = mutant_status(result)
         reason = equivalent.get(result["mutant"])
@@ -119,9 +129,10 @@ def build_kill_matrix(
         "counts": {"total": len(rows), **{s: sum(r["status"] == s for r in rows)
                                           for s in STATUSES}},
         "score": {
-            "matrix": _score(len(killed), len(scored)),
-            "seed": _score(len(seed_killed), len(scored)),
+            "matrix": _score(len(killed), len(scored), scope),
+            "seed": _score(len(seed_killed), len(scored), scope),
         },
+        "sample": sample,
         "kills_per_fixture": per_fixture,
         "unique_kills": unique,
         "by_operator": dict(sorted(by_operator.items())),
@@ -189,9 +200,13 @@ def summary_line(matrix: Mapping[str, Any]) -> str:
         return "n/a" if score["score"] is None else f"{100 * score['score']:.1f}%"
 
     c = matrix["counts"]
+    sampled = mutant_sample.label(matrix.get("sample"))
     return (
         f"mutants {matrix['kernel']}: score {pct(matrix['score']['matrix'])} on the matrix, "
         f"{pct(matrix['score']['seed'])} on the seed fixture {matrix['seed_fixture']!r} alone; "
         f"{c['total']} mutants: {c['killed']} killed, {c['survived']} survived, "
         f"{c['equivalent']} equivalent, {c['stillborn']} stillborn"
+        + (f"; {sampled}: the other {matrix['sample']['of'] - matrix['sample']['run']} were "
+           "not run, so this score is an estimate, not a gate over every mutant"
+           if sampled else "")
     )

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
+from fixturepipe.mutation import sample as mutant_sample
 from fixturepipe.mutation.generate import Mutant
 
 
@@ -49,6 +50,12 @@ def render_report(matrix: Mapping[str, Any], diffs: Mapping[str, str]) -> str:
         "Score = killed / (mutants - stillborn - equivalent). Stillborn mutants (do not "
         "compile or cannot launch) are counted apart, never as kills.",
         "",
+    ]
+    label = mutant_sample.label(matrix.get("sample"))
+    if label:
+        out += [f"**{label}**: the scores, counts and tables below are over the sample; the "
+                "other mutants were not run and count neither way.", ""]
+    out += [
         "| oracle | mutation score |",
         "|---|---|",
         f"| seed fixture alone (`{seed}`) | {_pct(matrix['score']['seed'])} |",

@@ -12,6 +12,8 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from fixturepipe.mutation import sample as mutant_sample
+
 _CSS = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 80em;
        padding: 0 1em; color: #222; }
@@ -126,6 +128,9 @@ def render(matrix: Mapping[str, Any], source: str, diffs: Mapping[str, str]) -> 
         f"{counts['total']} mutants: {counts['killed']} killed, {counts['survived']} survived, "
         f"{counts['equivalent']} equivalent, {counts['stillborn']} stillborn. Score = killed / "
         "(mutants - stillborn - equivalent).</p>",
+        *([f'<p id="sample"><strong>{_e(label)}</strong>: the scores below are over the '
+           "sample; the other mutants were not run and count neither way.</p>"]
+          if (label := mutant_sample.label(matrix.get("sample"))) else []),
         '<table id="scores"><tr><th>oracle</th><th>mutation score</th></tr>'
         f"<tr><td>seed fixture alone (<code>{_e(matrix['seed_fixture'])}</code>)</td>"
         f"<td>{_pct(matrix['score']['seed'])}</td></tr>"
