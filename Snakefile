@@ -35,6 +35,9 @@ inputs_of = lambda k, f: list(PLAN.fixture_inputs(k, f).values())
 references_of = lambda k, f: list(PLAN.fixture_references(k, f).values())
 chained_of = lambda k, f: list(PLAN.chained_inputs(k, f).values())  # upstream generated files
 LOGS = paths.LOG_DIR
+# Each rule states its params once, in `job` (a function of wildcards only, so Snakemake's
+# params trigger reruns the job when they change); `files` adds its named inputs and
+# outputs. Both reach the script as JSON: `python scripts/<x>.py <log> <job> <files>`.
 # Rule commands run `python` from the environment running Snakemake (the project's .venv),
 # whether or not it is activated. One OpenBLAS thread per job: jobs already run in
 # parallel, and OpenBLAS's thread pool start-up doubles numpy's import CPU (0.11 -> 0.05 s).
@@ -85,9 +88,10 @@ rule verify:
     conda:
         ENV
     params:
+        files=snakefile_support.files,
         job=snakefile_support.job("verify", snakefile_support.verify_params(PLAN, config)),
     shell:
-        "python scripts/verify.py {log:q} {params.job:q}"
+        "python scripts/verify.py {log:q} {params.job:q} {params.files:q}"
 
 
 rule checksums:
@@ -102,9 +106,10 @@ rule checksums:
         ENV
     params:
         content=snakefile_support.content(PLAN, "checksums"),
+        files=snakefile_support.files,
         job=snakefile_support.job("checksums", {}),
     shell:
-        "python scripts/checksums.py {log:q} {params.job:q}"
+        "python scripts/checksums.py {log:q} {params.job:q} {params.files:q}"
 
 
 rule accept:
@@ -112,7 +117,7 @@ rule accept:
         generated=PLAN.accept_inputs(),
         code=PLAN.code("accept"),
     params:
-        fixtures={f.key: str(PLAN.specs[f.kernel].path) for f in PLAN.targets},
+        files=snakefile_support.files,
         job=snakefile_support.job(
             "accept", {"fixtures": {f.key: str(PLAN.specs[f.kernel].path) for f in PLAN.targets}}
         ),
@@ -121,7 +126,7 @@ rule accept:
     conda:
         ENV
     shell:
-        "python scripts/accept.py {log:q} {params.job:q}"
+        "python scripts/accept.py {log:q} {params.job:q} {params.files:q}"
 
 
 for kernel, spec in PLAN.specs.items():
@@ -145,12 +150,10 @@ for kernel, spec in PLAN.specs.items():
             provenance=f"{generated}/generate.provenance.json",
         params:
             content=snakefile_support.content(PLAN, "inputs", kernel),
-            # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
-            # (derived from input/output, so untracked) carries it to the script.
-            fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).generation_params(),
             # A numpy upgrade (its RNG, its bundled LAPACK) regenerates, so verify's
             # reproducibility check compares fresh bytes, not files from before it.
             software=NUMERIC_STACK,
+            files=snakefile_support.files,
             job=snakefile_support.job(
                 f"inputs_{kernel}",
                 lambda w, k=kernel: {
@@ -164,7 +167,7 @@ for kernel, spec in PLAN.specs.items():
         conda:
             ENV
         shell:
-            "python scripts/inputs.py {log:q} {params.job:q}"
+            "python scripts/inputs.py {log:q} {params.job:q} {params.files:q}"
 
     rule:
         name:
@@ -178,10 +181,8 @@ for kernel, spec in PLAN.specs.items():
             refs=refs_out,
         params:
             content=snakefile_support.content(PLAN, "reference", kernel),
-            # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
-            # (derived from input/output, so untracked) carries it to the script.
-            fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).reference_params(),
             software=NUMERIC_STACK,
+            files=snakefile_support.files,
             job=snakefile_support.job(
                 f"reference_{kernel}",
                 lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).reference_params()},
@@ -191,7 +192,7 @@ for kernel, spec in PLAN.specs.items():
         conda:
             ENV
         shell:
-            "python scripts/reference.py {log:q} {params.job:q}"
+            "python scripts/reference.py {log:q} {params.job:q} {params.files:q}"
 
     rule:
         name:
@@ -209,9 +210,7 @@ for kernel, spec in PLAN.specs.items():
             content=snakefile_support.content(
                 PLAN, "kernel", kernel, metal=True, golden=True, toolchain=True
             ),
-            # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
-            # (derived from input/output, so untracked) carries it to the script.
-            fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).kernel_params(),
+            files=snakefile_support.files,
             job=snakefile_support.job(
                 f"kernel_{kernel}",
                 lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).kernel_params()},
@@ -221,7 +220,7 @@ for kernel, spec in PLAN.specs.items():
         conda:
             ENV
         shell:
-            "python scripts/kernel.py {log:q} {params.job:q}"
+            "python scripts/kernel.py {log:q} {params.job:q} {params.files:q}"
 
     rule:
         name:
@@ -237,9 +236,7 @@ for kernel, spec in PLAN.specs.items():
             compare=f"{run_dir}/compare.json",
         params:
             content=snakefile_support.content(PLAN, "compare", kernel, golden=True),
-            # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
-            # (derived from input/output, so untracked) carries it to the script.
-            fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).compare_params(),
+            files=snakefile_support.files,
             job=snakefile_support.job(
                 f"compare_{kernel}",
                 lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).compare_params()},
@@ -249,7 +246,7 @@ for kernel, spec in PLAN.specs.items():
         conda:
             ENV
         shell:
-            "python scripts/compare.py {log:q} {params.job:q}"
+            "python scripts/compare.py {log:q} {params.job:q} {params.files:q}"
 
     rule:
         name:
@@ -263,9 +260,7 @@ for kernel, spec in PLAN.specs.items():
             reproducibility=f"{paths.reproduce_dir(kernel, '{fixture}')}/reproducibility.json",
         params:
             content=snakefile_support.content(PLAN, "reproduce", kernel, golden=True),
-            # Tracked by Snakemake's params trigger (a function of wildcards only); `job`
-            # (derived from input/output, so untracked) carries it to the script.
-            fixture=lambda w, k=kernel: PLAN.fixture(k, w.fixture).compare_params(),
+            files=snakefile_support.files,
             job=snakefile_support.job(
                 f"reproduce_{kernel}",
                 lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).compare_params()},
@@ -275,7 +270,7 @@ for kernel, spec in PLAN.specs.items():
         conda:
             ENV
         shell:
-            "python scripts/reproduce.py {log:q} {params.job:q}"
+            "python scripts/reproduce.py {log:q} {params.job:q} {params.files:q}"
 
 
 include: "rules/mutants.smk"

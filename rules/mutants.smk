@@ -3,7 +3,8 @@
 # Metal source at DAG-build time; one job per mutant runs it on every fixture of the
 # kernel through the same kernel stage and comparison as the real kernel. Everything is
 # written under artifacts/mutants/ and artifacts/logs/mutants/, never into the real runs.
-# Scripts run as `python scripts/<x>.py <log> '<job json>'`, like the Snakefile's rules.
+# Scripts run as `python scripts/<x>.py <log> <job json> <files json>`, like the Snakefile's
+# rules (fixturepipe.snakefile_support.job: the params, stated once and tracked).
 from fixturepipe import fingerprint
 from fixturepipe.mutation import dag as mutation_dag
 from fixturepipe.mutation.generate import NAME_PATTERN as _MUTANT_NAME
@@ -43,10 +44,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
                  *mutation_dag.code_inputs(PLAN, "mutant_run.py", _kernel)],
                 with_toolchain=True,
             ),
-            # Tracked by Snakemake's params trigger (wildcards only); `job` carries it.
-            fixtures=lambda w, k=_kernel: mutation_dag.fixtures_params(PLAN, k, MUTATION["backend"]),
-            timeout=MUTATION["timeout"],
-            race_timeout=MUTATION["race_timeout"],
+            files=snakefile_support.files,
             job=snakefile_support.job(
                 f"mutant_{_kernel}",
                 lambda w, k=_kernel: {
@@ -61,7 +59,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
         conda:
             f"../{ENV}"
         shell:
-            "python scripts/mutant_run.py {log:q} {params.job:q}"
+            "python scripts/mutant_run.py {log:q} {params.job:q} {params.files:q}"
 
     rule:
         name:
@@ -87,10 +85,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
                 [_spec.path, *_spec.code_files(),
                  *mutation_dag.code_inputs(PLAN, "mutant_matrix.py")],
             ),
-            matrix=mutation_dag.matrix_params(
-                _kernel, [f.name for f in PLAN.fixtures_of(_kernel)], config
-            ),
-            backends=[MUTATION["backend"]],
+            files=snakefile_support.files,
             job=snakefile_support.job(
                 f"mutant_matrix_{_kernel}",
                 {
@@ -105,7 +100,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
         conda:
             f"../{ENV}"
         shell:
-            "python scripts/mutant_matrix.py {log:q} {params.job:q}"
+            "python scripts/mutant_matrix.py {log:q} {params.job:q} {params.files:q}"
 
 
 rule mutants:
@@ -113,10 +108,11 @@ rule mutants:
         matrices=[mutation_dag.matrix_file(k) for k in MUTANT_KERNELS],
         code=mutation_dag.code_inputs(PLAN, "mutant_gate.py"),
     params:
+        files=snakefile_support.files,
         job=snakefile_support.job("mutants", {}),
     log:
         f"{LOGS}/mutants/gate.log",
     conda:
         f"../{ENV}"
     shell:
-        "python scripts/mutant_gate.py {log:q} {params.job:q}"
+        "python scripts/mutant_gate.py {log:q} {params.job:q} {params.files:q}"

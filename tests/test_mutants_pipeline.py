@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from browser import check_page
-from pipeline_project import FIRST_KERNEL_PYTHON, write_kernel
+from pipeline_project import FIRST_KERNEL_PYTHON, planned_jobs, write_kernel
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -132,6 +132,13 @@ def test_survivor_fails_the_target_until_listed_equivalent(tmp_path: Path) -> No
     matrix = json.loads((kdir / "kill_matrix.json").read_text())
     assert matrix["survivors"] == [] and matrix["counts"]["equivalent"] == 1
     assert "the flag is 0 or 1, exact in half" in (kdir / "report.md").read_text()
+
+    # The mutant jobs' params are tracked: a new per-mutant timeout plans every mutant again.
+    equivalent = [{"kernel": "tiny_tri", "mutant": SURVIVOR, "reason": "exact in half"}]
+    _write_config(root, equivalent)
+    assert planned_jobs(root, "mutants") == {("mutant_matrix_tiny_tri", ""), ("mutants", "")}
+    _write_config(root, equivalent, timeout=20)
+    assert ("mutant_tiny_tri", "") in planned_jobs(root, "mutants")
 
 
 def test_equivalent_entry_without_reason_is_rejected_before_any_job(tmp_path: Path) -> None:

@@ -52,6 +52,15 @@ def test_fixture_config_edit_reruns_only_that_fixture(project: Path) -> None:
                                                           "compare")} | TAIL
 
 
+def test_kernel_params_edit_reruns_only_that_fixtures_kernel_and_compare(project: Path) -> None:
+    write_config(project, [FIXTURES[0], {**FIXTURES[1], "timeout": 30}])
+    try:
+        planned = planned_jobs(project)
+    finally:
+        write_config(project, FIXTURES)
+    assert planned == {(f"{r}_{KERNEL}", "b") for r in ("kernel", "compare")} | TAIL
+
+
 def test_tolerance_edit_reruns_only_that_fixtures_compare(project: Path) -> None:
     write_config(project, [{**FIXTURES[0], "tolerance": {"max_ulp": 3}}, FIXTURES[1]])
     try:

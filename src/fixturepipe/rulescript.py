@@ -33,26 +33,31 @@ class _Named(dict):
 class Job:
     """What a rule script sees: ``rule``, ``wildcards``, ``input``, ``output``, ``params``, ``log``.
 
-    Built from the JSON that :func:`fixturepipe.snakefile_support.job` puts on
-    the command line, with the same attribute names as Snakemake's ``snakemake``
-    object, so a script body works unchanged under ``script:`` or ``shell:``.
+    Built from the two JSON strings that :func:`fixturepipe.snakefile_support.job`
+    (rule, wildcards, params) and :func:`~fixturepipe.snakefile_support.files`
+    (inputs, outputs) put on the command line, with the same attribute names as
+    Snakemake's ``snakemake`` object, so a script body works unchanged under
+    ``script:`` or ``shell:``.
     """
 
-    def __init__(self, description: str, log: str) -> None:
+    def __init__(self, description: str, files: str, log: str) -> None:
         data = json.loads(description)
+        named = json.loads(files)
         self.rule: str = data["rule"]
         self.wildcards = _Named(data["wildcards"])
-        self.input = _Named(data["input"])
-        self.output = _Named(data["output"])
+        self.input = _Named(named["input"])
+        self.output = _Named(named["output"])
         self.params = _Named(data["params"])
         self.log = [log]
 
 
 def main(body: Callable[[Any], None]) -> None:
-    """Entry point of ``scripts/*.py``: ``python scripts/x.py <log> <job json>``."""
-    if len(sys.argv) != 3:
-        raise SystemExit(f"usage: {sys.argv[0]} LOG JOB_JSON (run by Snakemake's shell: rules)")
-    run(Job(sys.argv[2], sys.argv[1]), body)
+    """Entry point of ``scripts/*.py``: ``python scripts/x.py <log> <job json> <files json>``."""
+    if len(sys.argv) != 4:
+        raise SystemExit(
+            f"usage: {sys.argv[0]} LOG JOB_JSON FILES_JSON (run by Snakemake's shell: rules)"
+        )
+    run(Job(sys.argv[2], sys.argv[3], sys.argv[1]), body)
 
 
 def run(smk: Any, body: Callable[[Any], None]) -> None:

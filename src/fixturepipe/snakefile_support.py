@@ -90,34 +90,43 @@ def per_fixture(lookup: Callable[[str, str], Any], kernel: str) -> Callable[[Any
 
 def job(
     rule: str, params: Callable[[Any], Mapping[str, Any]] | Mapping[str, Any]
-) -> Callable[..., str]:
-    """A ``params`` function giving a rule script everything it reads, as one JSON string.
+) -> Callable[[Any], str]:
+    """The ``job`` param of a rule: its rule name, wildcards and own params, as one JSON string.
 
-    Rules run their script with ``shell:`` (``python scripts/x.py '<json>'``)
+    Rules run their script with ``shell:`` (``python scripts/x.py <log> <job> <files>``)
     rather than ``script:``: that skips Snakemake's script preamble (pickling the
     job, importing snakemake in the child), about 0.1 s of CPU per job.  The
-    JSON holds the rule name, wildcards, named inputs (except ``code``, which is
-    only there so code edits rerun the rule), named outputs and the rule's own
-    params; :func:`fixturepipe.rulescript.main` turns it back into an object
-    shaped like Snakemake's ``snakemake``.  A params function that takes
-    ``input``/``output`` is "derived" and ignored by Snakemake's params rerun
-    trigger, so rules also declare the same fixture params as a plain
-    wildcards-only param, which *is* tracked.
+    returned function takes ``wildcards`` only, so Snakemake's params rerun
+    trigger tracks it: a change of a fixture's params reruns the job, and each
+    rule states its params once, here.  (A params function that takes
+    ``input``/``output`` is "derived" and ignored by that trigger; the file names
+    travel separately, in :func:`files`.)
+    :func:`fixturepipe.rulescript.main` turns both back into an object shaped like
+    Snakemake's ``snakemake``.
     """
 
-    def describe(wildcards: Any, input: Any, output: Any) -> str:
+    def describe(wildcards: Any) -> str:
         own = params(wildcards) if callable(params) else params
         return json.dumps(
-            {
-                "rule": rule,
-                "wildcards": dict(wildcards.items()),
-                "input": {k: _plain(v) for k, v in input.items() if k != "code"},
-                "output": {k: _plain(v) for k, v in output.items()},
-                "params": dict(own),
-            }
+            {"rule": rule, "wildcards": dict(wildcards.items()), "params": dict(own)}
         )  # insertion order kept: generator params reach the meta file in config order
 
     return describe
+
+
+def files(wildcards: Any, input: Any, output: Any) -> str:
+    """The ``files`` param of a rule: its named inputs and outputs, as one JSON string.
+
+    Named inputs except ``code`` (listed only so code edits rerun the rule).  A
+    derived param (Snakemake passes ``wildcards`` first): file changes are tracked
+    by Snakemake's input triggers, not by this.
+    """
+    return json.dumps(
+        {
+            "input": {k: _plain(v) for k, v in input.items() if k != "code"},
+            "output": {k: _plain(v) for k, v in output.items()},
+        }
+    )
 
 
 def _plain(value: Any) -> Any:
