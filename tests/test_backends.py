@@ -8,7 +8,7 @@ from pathlib import Path
 import mlx.core as mx
 import pytest
 
-from fixturepipe import backends, kernel_stage, metal_cpu, spec
+from fixturepipe import backends, kernel_stage, metal_backend, metal_cpu, spec
 from fixturepipe.config_checks import Fixture
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,15 +44,15 @@ def test_without_metal_auto_is_cpu_and_metal_is_refused() -> None:
 
 
 def test_race_check_is_refused_on_metal() -> None:
-    metal = backends.Backend("metal", mx.fast.metal_kernel, "metal")
+    metal = backends.Backend("metal", metal_backend.MetalGpuKernel, "metal")
     with pytest.raises(backends.BackendUnavailable, match="race_check needs the cpu backend"):
-        metal.build("k", ["a"], ["o"], "o[0] = a[0];", race_check=True)
+        metal.metal_kernel("k", ["a"], ["o"], "o[0] = a[0];", race_check=True)
 
 
-def test_cpu_options_reach_the_executor_and_never_mlx() -> None:
+def test_cpu_options_reach_the_executor() -> None:
     cpu = backends.resolve("cpu")
-    kernel = cpu.build("k", ["a"], ["o"], "o[0] = a[0];", source_path="x/k.metal",
-                       header_path="x/k.header.metal", race_check=True, timeout=7.5)
+    kernel = cpu.metal_kernel("k", ["a"], ["o"], "o[0] = a[0];", source_path="x/k.metal",
+                              header_path="x/k.header.metal", race_check=True, timeout=7.5)
     assert (kernel.source_path, kernel.header_path, kernel.race_check, kernel.timeout) == (
         "x/k.metal", "x/k.header.metal", True, 7.5)
     assert kernel.input_names == ["a"] and kernel.output_names == ["o"]
@@ -77,7 +77,7 @@ def test_a_compile_error_is_a_kernel_fault_naming_the_relative_source_path() -> 
 
 def test_backend_unavailable_is_not_a_kernel_fault() -> None:
     kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
-    metal = backends.Backend("metal", mx.fast.metal_kernel, "metal")
+    metal = backends.Backend("metal", metal_backend.MetalGpuKernel, "metal")
     with pytest.raises(backends.BackendUnavailable):
         kernel_stage.run(kernel_spec, fixture(race_check=True), metal,
                          {"a_strict": mx.zeros((1, 64, 1, 64))})

@@ -58,39 +58,18 @@ def resolve_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class Backend:
-    """A resolved backend: ``name`` is what runs; ``metal_kernel`` has MLX's exact signature."""
+    """A resolved backend: ``name`` is what runs; ``metal_kernel`` is its kernel factory.
+
+    Both factories take MLX's ``metal_kernel`` arguments plus the same keyword-only
+    ``source_path``, ``header_path``, ``race_check`` and ``timeout``
+    (:class:`fixturepipe.metal_cpu.MetalKernel`, :class:`fixturepipe.metal_backend.MetalGpuKernel`,
+    which refuses ``race_check``), so callers need not know which one runs.
+    """
 
     name: str
     metal_kernel: Callable[..., Callable[..., Any]]
     device: str
     provenance: Mapping[str, Any] = field(default_factory=dict)  # what built / ran kernels
-
-    def build(
-        self,
-        name: str,
-        input_names: list[str],
-        output_names: list[str],
-        source: str,
-        header: str = "",
-        *,
-        source_path: str | None = None,
-        header_path: str | None = None,
-        race_check: bool = False,
-        timeout: float = 60.0,
-    ) -> Callable[..., Any]:
-        """Make the kernel; the cpu-only options go to the executor, never to MLX."""
-        if self.name == "cpu":
-            return self.metal_kernel(
-                name, input_names, output_names, source, header,
-                source_path=source_path, header_path=header_path, race_check=race_check,
-                timeout=timeout,
-            )
-        if race_check:
-            raise BackendUnavailable("race_check needs the cpu backend; Metal has no race checker.")
-        return self.metal_kernel(
-            name, input_names, output_names, source, header,
-            source_path=source_path, header_path=header_path, timeout=timeout,
-        )
 
 
 def resolve(name: str) -> Backend:

@@ -80,7 +80,7 @@ def run(
     ]
     faults = _fault_types(backend)
     try:
-        kernel = backend.build(
+        kernel = backend.metal_kernel(
             spec.name,
             [t.name for t in spec.inputs],
             [t.name for t in spec.outputs],

@@ -205,8 +205,13 @@ class MetalGpuKernel:
         *,
         source_path: str | None = None,
         header_path: str | None = None,
+        race_check: bool = False,
         timeout: float = 60.0,
     ) -> None:
+        if race_check:
+            from fixturepipe.backends import BackendUnavailable
+
+            raise BackendUnavailable("race_check needs the cpu backend; Metal has no race checker.")
         self.spec = {
             "name": name,
             "input_names": list(input_names),
