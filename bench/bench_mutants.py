@@ -24,35 +24,16 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from benchmarks_md import BENCHMARKS_MD, machine, write_section
+from benchmarks_md import machine, publish, table
+from scratch_project import copy_project, environment, snakemake
 
-REPO = Path(__file__).resolve().parents[1]
-VENV_BIN = REPO / ".venv" / "bin"
 SECTION = "Mutation testing"
 KERNEL = "chunk_tri_solve_invert"
-
-
-def copy_project(dest: Path) -> None:
-    """The files a Snakemake run reads, without artifacts or caches."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    shutil.copy(REPO / "Snakefile", dest / "Snakefile")
-    for folder in ("rules", "scripts", "kernels", "config"):
-        shutil.copytree(REPO / folder, dest / folder, ignore=ignore)
-    shutil.copytree(REPO / "src" / "fixturepipe", dest / "src" / "fixturepipe", ignore=ignore)
-
-
-def snakemake(root: Path, env: dict[str, str], *args: str) -> tuple[float, int, str]:
-    """(seconds, exit code, combined output) of one Snakemake invocation."""
-    start = time.perf_counter()
-    proc = subprocess.run([str(VENV_BIN / "snakemake"), *args], cwd=root, env=env,
-                          capture_output=True, text=True)
-    return time.perf_counter() - start, proc.returncode, proc.stdout + proc.stderr
+ONLY = ("--config", f"kernels={KERNEL}")  # the mutants target covers every kernel otherwise
 
 
 def job_seconds(kernel_dir: Path) -> list[float]:
@@ -69,45 +50,42 @@ def main() -> int:
     load = os.getloadavg()[0]
 
     with tempfile.TemporaryDirectory(prefix="bench_mutants-") as tmp:
-        root = Path(tmp) / "project"
-        root.mkdir()
-        copy_project(root)
-        env = dict(os.environ, PYTHONPATH=str(root / "src"),
-                   PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-        env["FIXTUREPIPE_CACHE_DIR"] = str(Path(tmp) / "compile-cache")
-        dag_s, code, out = snakemake(root, env, "-n", "mutants")
-        if code != 0:
-            print(out, file=sys.stderr)
+        root = copy_project(Path(tmp) / "project")
+        env = environment(root, FIXTUREPIPE_CACHE_DIR=str(Path(tmp) / "compile-cache"))
+        dag = snakemake(root, env, "-n", "mutants", *ONLY)
+        if dag.returncode != 0:
+            print(dag.output, file=sys.stderr)
             return 1
-        full_s, full_code, out = snakemake(root, env, f"-j{args.jobs}", "mutants")
+        full = snakemake(root, env, f"-j{args.jobs}", "mutants", *ONLY)
         kdir = root / "artifacts" / "mutants" / KERNEL
         matrix_path = kdir / "kill_matrix.json"
         if not matrix_path.exists():  # jobs failed, not just the survivor gate
-            print(out[-5000:], file=sys.stderr)
+            print(full.output[-5000:], file=sys.stderr)
             return 1
-        rerun_s, _, _ = snakemake(root, env, f"-j{args.jobs}", "mutants")
+        rerun = snakemake(root, env, f"-j{args.jobs}", "mutants", *ONLY)
         matrix = json.loads(matrix_path.read_text())
         job_s = job_seconds(kdir)
-        summary = next((ln for ln in out.splitlines() if ln.startswith(f"mutants {KERNEL}:")), "")
+        summary = next((ln for ln in full.output.splitlines()
+                        if ln.startswith(f"mutants {KERNEL}:")), "")
         shutil.rmtree(kdir)
-        warm_s, _, _ = snakemake(root, env, f"-j{args.jobs}", "mutants")
+        warm = snakemake(root, env, f"-j{args.jobs}", "mutants", *ONLY)
         warm_job_s = job_seconds(kdir)
 
     n = matrix["counts"]["total"]
     fixtures = len(matrix["fixtures"])
     rows = [
         ("mutants (fixtures per mutant)", f"{n} ({fixtures})"),
-        ("DAG build, `snakemake -n mutants`", f"{dag_s:.1f} s"),
+        ("DAG build, `snakemake -n mutants`", f"{dag.seconds:.1f} s"),
         (f"full run from nothing, `snakemake -j{args.jobs} mutants`, empty compile cache",
-         f"{full_s:.1f} s"),
-        ("mutants per second (full run)", f"{n / full_s:.2f}"),
+         f"{full.seconds:.1f} s"),
+        ("mutants per second (full run)", f"{n / full.seconds:.2f}"),
         ("mutant job, median / max", f"{statistics.median(job_s):.2f} s / {max(job_s):.2f} s"),
         ("mutant jobs, sum (CPU-serial)", f"{sum(job_s):.1f} s"),
-        ("rerun, all up to date", f"{rerun_s:.1f} s"),
-        ("mutant jobs again, compile cache warm", f"{warm_s:.1f} s"),
-        ("mutants per second (warm cache)", f"{n / warm_s:.2f}"),
+        ("rerun, all up to date", f"{rerun.seconds:.1f} s"),
+        ("mutant jobs again, compile cache warm", f"{warm.seconds:.1f} s"),
+        ("mutants per second (warm cache)", f"{n / warm.seconds:.2f}"),
         ("mutant job, median (warm cache)", f"{statistics.median(warm_job_s):.2f} s"),
-        ("gate exit code (1 = unlisted survivors)", str(full_code)),
+        ("gate exit code (1 = unlisted survivors)", str(full.returncode)),
     ]
     text = "\n".join([
         f"## {SECTION}",
@@ -115,18 +93,15 @@ def main() -> int:
         f"`{KERNEL}` on the default fixture matrix (config/config.yaml), CPU executor.",
         f"Machine: {machine()}; 1-minute load average {load:.1f} at start "
         "(other work shares the cores).",
-        f"Command: `.venv/bin/python bench/bench_mutants.py --jobs {args.jobs}`",
+        f"Command: `.venv/bin/python bench/bench_mutants.py --jobs {args.jobs}` "
+        f"(`snakemake -j{args.jobs} mutants --config kernels={KERNEL}`)",
         "",
-        "| measure | value |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in rows],
+        *table(rows),
         "",
         f"Result: {summary}",
         "",
     ])
-    print(text)
-    if not args.no_write:
-        write_section(BENCHMARKS_MD, SECTION, text)
+    publish(SECTION, text, not args.no_write)
     return 0
 
 

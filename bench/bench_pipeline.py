@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from benchmarks_md import BENCHMARKS_MD, machine, write_section
+from scratch_project import copy_project
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -90,17 +91,6 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
-def make_copy(root: Path) -> Path:
-    """A copy of the project (package source included, imported via PYTHONPATH)."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "artifacts", ".snakemake")
-    root.mkdir(parents=True)
-    shutil.copy(REPO / "Snakefile", root / "Snakefile")
-    for folder in ("config", "scripts", "kernels", "rules", "profiles"):
-        shutil.copytree(REPO / folder, root / folder, ignore=ignore)
-    shutil.copytree(REPO / "src", root / "src", ignore=ignore)
-    return root
-
-
 def edit_kernel(root: Path, n: int) -> None:
     """A one-line edit that changes the source text (so the kernel really recompiles)."""
     path = root / METAL
@@ -116,7 +106,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench_pipeline-"))
-    root = make_copy(work / "project")
+    root = copy_project(work / "project")
     path = f"{BIN}{os.pathsep}{os.environ['PATH']}"
     env = dict(os.environ, PYTHONPATH=str(root / "src"), PATH=path)
     snakemake = [str(BIN / "snakemake"), "-j4", "verify"]

@@ -59,3 +59,15 @@ def write_section(path: Path, title: str, text: str) -> None:
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text(new)
     os.replace(tmp, path)
+
+
+def table(rows: list[tuple[str, str]], header: tuple[str, str] = ("measure", "value")) -> list[str]:
+    """A two-column Markdown table's lines."""
+    return [f"| {header[0]} | {header[1]} |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
+
+
+def publish(title: str, text: str, write: bool) -> None:
+    """Print a benchmark's section and, when ``write``, put it into BENCHMARKS.md."""
+    print(text)
+    if write:
+        write_section(BENCHMARKS_MD, title, text)
