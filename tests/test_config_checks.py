@@ -2,7 +2,9 @@
 
 Each case is a real ``snakemake -n`` on a project copy: the error must come
 from Snakefile parsing (schema via ``validate``, then the semantic checks),
-so no job is ever planned.
+so no job is ever planned. The exception is the last test: tolerances that would
+pass an all-zero output are found once the reference exists, so that fixture
+runs verify and fails there as a configuration error.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pipeline_project import fixture, make_project, snakemake
+from pipeline_project import KERNEL, fixture, make_project, snakemake
 
 CASES = {
     "t_not_multiple_of_bt": (
@@ -110,3 +112,14 @@ def test_valid_config_plans_jobs(tmp_path: Path) -> None:
     proc = snakemake(tmp_path, "-n", "-j1", "verify")
     assert proc.returncode == 0, proc.stderr
     assert "Job stats" in proc.stdout
+
+
+def test_a_vacuous_fixture_fails_verify_as_a_config_error(tmp_path: Path) -> None:
+    loose = fixture("loose", tolerance={"max_abs": 1.0, "max_ulp": 1e9})
+    root = make_project(tmp_path / "project", [fixture("fine"), loose])
+    proc = snakemake(root, "-j2", "verify")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("FAIL ")]
+    assert any(f"configuration error: fixture '{KERNEL}/loose', field tolerance: a_inv: the "
+               "tolerances accept an all-zero output (max_abs" in ln for ln in lines), lines
+    assert not any("/fine" in ln for ln in lines), lines
