@@ -15,6 +15,7 @@ it at parse time.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,7 +217,7 @@ def load_spec(path: str | Path, *, validate: bool = True) -> KernelSpec:
         import jsonschema
 
         try:
-            jsonschema.validate(raw, SPEC_SCHEMA)
+            _raise_best_error(_spec_validator(), raw)
         except jsonschema.ValidationError as exc:
             where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
             raise SpecError(f"{path}: field {where}: {exc.message}") from exc
@@ -364,11 +365,31 @@ def _check_generator_schemas(spec: KernelSpec, path: str | Path) -> None:
             if "default" not in prop:
                 continue
             try:
-                jsonschema.validate(prop["default"], prop)
+                # ``prop`` was checked with its generator's schema above.
+                _raise_best_error(jsonschema.validators.validator_for(prop)(prop), prop["default"])
             except jsonschema.ValidationError as exc:
                 raise SpecError(
                     f"{path}: field generators/{generator}/{key}/default: {exc.message}"
                 ) from exc
+
+
+@functools.cache
+def _spec_validator() -> Any:
+    """A validator of :data:`SPEC_SCHEMA`, the schema itself checked once per process."""
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(SPEC_SCHEMA)
+    cls.check_schema(SPEC_SCHEMA)
+    return cls(SPEC_SCHEMA)
+
+
+def _raise_best_error(validator: Any, instance: Any) -> None:
+    """What ``jsonschema.validate`` does, minus re-checking the schema: raise the error it would."""
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    if error is not None:
+        raise error
 
 
 def spec_paths(kernels_dir: str | Path) -> list[Path]:
