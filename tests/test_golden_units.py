@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -87,6 +88,37 @@ def test_accept_adds_and_updates_and_keeps_what_it_is_not_given(tmp_path: Path) 
                      "kept": [f"{KERNEL}/b"]}
 
 
+def test_accept_leaves_unchanged_fixtures_and_files_with_their_mtimes(tmp_path: Path) -> None:
+    """Nothing downstream of an unchanged golden file reruns: accept keeps its mtime, both
+    for a fixture whose bytes are all the same and for the unchanged files of a changed one;
+    a golden file damaged on disk is rewritten even though the manifest line is the same."""
+    golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a"),
+                             (KERNEL, "b"): generated(tmp_path, "b")})
+    old = 1_000_000_000
+    golden_files = [tmp_path / paths.golden_dir(KERNEL, f) / n for f in "ab" for n in NAMES]
+    for file in golden_files:
+        os.utime(file, ns=(old, old))
+    (tmp_path / paths.generated_dir(KERNEL, "a") / NAMES[0]).write_bytes(b"edited")
+    changes = golden.accept(tmp_path, {(KERNEL, "a"): NAMES, (KERNEL, "b"): NAMES})
+    assert changes == {"added": [], "changed": [f"{KERNEL}/a"], "unchanged": [f"{KERNEL}/b"],
+                       "kept": []}
+    mtimes = {f"{file.parent.name}/{file.name}": file.stat().st_mtime_ns for file in golden_files}
+    assert mtimes.pop(f"a/{NAMES[0]}") != old, "the changed file is the new one"
+    assert set(mtimes.values()) == {old}, mtimes
+    assert (tmp_path / paths.golden_dir(KERNEL, "a") / NAMES[0]).read_bytes() == b"edited"
+
+    damaged = tmp_path / paths.golden_dir(KERNEL, "b") / NAMES[1]
+    damaged.write_bytes(b"damaged")
+    os.utime(damaged, ns=(old, old))
+    again = golden.accept(tmp_path, {(KERNEL, "b"): NAMES})
+    assert again["changed"] == [f"{KERNEL}/b"] and again["unchanged"] == []
+    assert damaged.read_bytes() == (tmp_path / paths.generated_dir(KERNEL, "b") / NAMES[1]
+                                    ).read_bytes()
+    intact = tmp_path / paths.golden_dir(KERNEL, "b") / NAMES[0]
+    assert intact.stat().st_mtime_ns == old and damaged.stat().st_mtime_ns != old
+    assert golden.integrity_problems(tmp_path) == []
+
+
 def test_remove_is_explicit_and_names_unknown_fixtures(tmp_path: Path) -> None:
     golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a"),
                              (KERNEL, "b"): generated(tmp_path, "b")})
@@ -96,6 +128,32 @@ def test_remove_is_explicit_and_names_unknown_fixtures(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / paths.golden_dir(KERNEL, "b"))  # already gone on disk: still fine
     removed = golden.remove(tmp_path, [f"{KERNEL}/b"])
     assert removed == sorted(f"{paths.golden_dir(KERNEL, 'b')}/{n}" for n in NAMES)
+    assert golden.golden_fixtures(golden.read_manifest(tmp_path)) == {(KERNEL, "a")}
+
+
+def test_golden_remove_command_reports_what_it_removed(tmp_path: Path, monkeypatch,
+                                                      capsys) -> None:
+    golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a"),
+                             (KERNEL, "b"): generated(tmp_path, "b")})
+    monkeypatch.chdir(tmp_path)
+    usage = "usage: python -m fixturepipe.golden remove <kernel>/<fixture> [...]\n"
+    for argv in ([], ["remove"], ["delete", f"{KERNEL}/a"]):
+        assert golden.main(argv) == 2
+        assert capsys.readouterr() == ("", usage)
+    assert golden.main(["remove", f"{KERNEL}/zz"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == (f"golden remove: nothing removed: not golden fixtures: "
+                                 f"{KERNEL}/zz (golden fixtures in {paths.GOLDEN_MANIFEST}: "
+                                 f"{KERNEL}/a, {KERNEL}/b)\n")
+    assert golden.main(["remove", f"{KERNEL}/b", f"{KERNEL}/b"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.splitlines() == [
+        f"golden remove: removed {KERNEL}/b ({len(NAMES)} files: {', '.join(sorted(NAMES))})",
+        f"golden remove: rewrote {paths.GOLDEN_MANIFEST}. Delete these fixtures from the config "
+        "too (else the next accept adds them again), then `dvc commit golden` and commit "
+        f"{paths.GOLDEN_MANIFEST} and dvc.lock.",
+    ]
+    assert not (tmp_path / paths.golden_dir(KERNEL, "b")).exists()
     assert golden.golden_fixtures(golden.read_manifest(tmp_path)) == {(KERNEL, "a")}
 
 
