@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
-import os
 import platform
 import re
 import shutil
@@ -280,18 +279,16 @@ class MetalGpuKernel:
             shutil.rmtree(workdir, ignore_errors=True)
 
     def _run_child(self, workdir: Path) -> None:
+        from fixturepipe.metal_cpu.process import communicate_or_kill
+
         limit = self.timeout + START_UP_SECONDS
         proc = subprocess.Popen(
             [sys.executable, "-m", "fixturepipe.metal_backend", str(workdir)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )
         try:
-            _, err = proc.communicate(timeout=limit)
-        except BaseException as exc:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            if not isinstance(exc, subprocess.TimeoutExpired):
-                raise
+            _, err = communicate_or_kill(proc, limit)
+        except subprocess.TimeoutExpired:
             raise MetalFault(
                 "KernelTimeoutError",
                 f"kernel {self.spec['name']} did not finish within {self.timeout:g} s "

@@ -36,6 +36,7 @@ from .errors import (
     RaceDetectedError,
     ThreadgroupBoundsError,
 )
+from .process import communicate_or_kill
 
 MAGIC = 0x3130555043544D4D
 MAX_PARAMS = 64
@@ -186,12 +187,8 @@ def _spawn(
         start_new_session=True,
     )
     try:
-        _, err_bytes = proc.communicate(timeout=timeout)
-    except BaseException as exc:  # timeout, or Ctrl-C: never leave the kernel running
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        if not isinstance(exc, subprocess.TimeoutExpired):
-            raise
+        _, err_bytes = communicate_or_kill(proc, timeout)
+    except subprocess.TimeoutExpired:
         raise KernelTimeoutError(
             f"kernel {kernel_name} did not finish within {timeout:g} s and was killed: "
             "an endless loop, or threads spinning on memory no other thread will write? "

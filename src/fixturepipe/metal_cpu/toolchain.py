@@ -27,7 +27,6 @@ import logging
 import os
 import platform
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .errors import CompileTimeoutError, MetalCompileError, MetalCpuError, UnsupportedMetalError
+from .process import communicate_or_kill
 
 log = logging.getLogger("fixturepipe.metal_cpu")
 
@@ -286,12 +286,8 @@ def _run_compiler(
         text=True, start_new_session=True,
     )
     try:
-        out, err = proc.communicate(timeout=timeout)
-    except BaseException as exc:  # timeout, or Ctrl-C: never leave a compiler running
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        if not isinstance(exc, subprocess.TimeoutExpired):
-            raise
+        out, err = communicate_or_kill(proc, timeout)
+    except subprocess.TimeoutExpired:
         raise CompileTimeoutError(
             f"compiling {what} took longer than {limit:g} s and was stopped (zig's cache is "
             f"{zig_cache_dir()}; FIXTUREPIPE_COMPILE_TIMEOUT raises the limit)"
