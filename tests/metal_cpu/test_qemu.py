@@ -3,8 +3,10 @@ under qemu with an older x86_64 CPU (Nehalem: no AVX, AVX2 or AVX-512) and under
 aarch64, and every output byte is the same.
 
 The kernels: the half/bfloat rounding conformance kernels (whose float -> bfloat
-conversion was one AVX512-BF16 instruction on the CI host, flushing subnormals) and
-the project's kernel, chunk_tri_solve_invert, on the seed fixture.
+conversion was one AVX512-BF16 instruction on the CI host, flushing subnormals),
+the project's kernel, chunk_tri_solve_invert, on the seed fixture, and the simdgroup
+GEMM, whose 8x8 multiply takes the vector-FMA path on this host and the libm fmaf path
+on the emulated CPU without FMA (runtime/metal_simdgroup_matrix.h).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 import pytest
 import qemu_user
 
+from fixturepipe.kernel_lib.numerics import ordered_matmul
 from fixturepipe.metal_cpu import metal_kernel
 from fixturepipe.metal_cpu.toolchain import host_target, target_named
 
@@ -33,6 +36,7 @@ from .test_half_bfloat_rounding import ARITH, CONVERT, bf16_bits, special_floats
 
 KERNEL = (Path(__file__).resolve().parents[2] / "kernels" / "chunk_tri_solve_invert"
           / "chunk_tri_solve_invert.metal")
+GEMM = Path(__file__).resolve().parents[2] / "kernels" / "simdgroup_gemm" / "simdgroup_gemm.metal"
 
 pytestmark = pytest.mark.skipif(
     platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"),
@@ -127,3 +131,28 @@ def test_chunk_tri_solve_invert_seed_fixture_identical_under_qemu() -> None:
     np.testing.assert_array_equal(  # and the host is right
         host.view(np.int32), forward_substitution_in_kernel_order(a_strict).view(np.int32)
     )
+
+
+def test_simdgroup_gemm_identical_under_qemu() -> None:
+    """Both builds of the 8x8 multiply (vector FMA where the CPU has it, libm's fmaf on
+    the Nehalem model, NEON on aarch64) give the same bits: one correctly rounded fma
+    per k. Magnitudes spread over 2^-20..2^20 so a product rounded before the add, or
+    a sum in another order, changes the result."""
+    rng = np.random.default_rng(1408)
+    m, n, k = 32, 16, 64
+    a = (rng.standard_normal((m, k)) * np.exp2(rng.integers(-20, 20, (m, k)))).astype(np.float32)
+    b = (rng.standard_normal((n, k)) * np.exp2(rng.integers(-20, 20, (n, k)))).astype(np.float32)
+
+    def run(kwargs: dict) -> list[np.ndarray]:
+        kernel = metal_kernel(
+            "simdgroup_gemm", ["A", "B"], ["C"], GEMM.read_text(),
+            source_path="kernels/simdgroup_gemm/simdgroup_gemm.metal", timeout=300, **kwargs,
+        )
+        (out,) = kernel(inputs=[mx.array(a), mx.array(b)], template=[("K", k), ("N", n)],
+                        grid=(128 * (n // 16), m // 16, 1), threadgroup=(128, 1, 1),
+                        output_shapes=[(m, n)], output_dtypes=[mx.float32])
+        return [np.asarray(out).copy()]
+
+    (host,) = _same_bytes_everywhere(run)
+    want = ordered_matmul(a, b.T, np.float32, fused=True)  # and the host is right
+    np.testing.assert_array_equal(host.view(np.int32), want.view(np.int32))

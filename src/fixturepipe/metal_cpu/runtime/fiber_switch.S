@@ -1,7 +1,11 @@
 // mtl_fiber_switch(void** save_sp, void* next_sp): saves the callee-saved registers
 // of the running fiber on its stack, stores its stack pointer in *save_sp and resumes
 // the fiber whose stack pointer is next_sp. A user-space switch costs a few
-// nanoseconds, where ucontext's swapcontext makes a signal-mask syscall.
+// nanoseconds, where ucontext's swapcontext makes a signal-mask syscall. The floating-
+// point control state (x86 MXCSR and x87 control word, aarch64 FPCR) is not switched:
+// Metal code cannot change rounding modes or exception masks, so every fiber of a worker
+// runs with the worker's, and restoring it (fldcw, ldmxcsr, msr fpcr are microcoded or
+// serialising) was three quarters of a switch.
 // mtl_fiber_start is the first "return address" of a new fiber: it calls
 // entry(arg) with entry and arg left in callee-saved registers by mtl_fiber_prepare.
 // One source for ELF (Linux) and Mach-O (macOS): Mach-O prefixes C symbols with an
@@ -31,14 +35,8 @@ SYM(mtl_fiber_switch):
     pushq %r13
     pushq %r14
     pushq %r15
-    subq $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw 4(%rsp)
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw 4(%rsp)
-    addq $8, %rsp
     popq %r15
     popq %r14
     popq %r13
@@ -62,7 +60,7 @@ END(mtl_fiber_start)
     TYPE(mtl_fiber_switch)
     .p2align 4
 SYM(mtl_fiber_switch):
-    sub sp, sp, #176
+    sub sp, sp, #160
     stp x19, x20, [sp, #0]
     stp x21, x22, [sp, #16]
     stp x23, x24, [sp, #32]
@@ -73,8 +71,6 @@ SYM(mtl_fiber_switch):
     stp d10, d11, [sp, #112]
     stp d12, d13, [sp, #128]
     stp d14, d15, [sp, #144]
-    mrs x9, fpcr
-    str x9, [sp, #160]
     mov x9, sp
     str x9, [x0]
     mov sp, x1
@@ -88,9 +84,7 @@ SYM(mtl_fiber_switch):
     ldp d10, d11, [sp, #112]
     ldp d12, d13, [sp, #128]
     ldp d14, d15, [sp, #144]
-    ldr x9, [sp, #160]
-    msr fpcr, x9
-    add sp, sp, #176
+    add sp, sp, #160
     ret
 END(mtl_fiber_switch)
 

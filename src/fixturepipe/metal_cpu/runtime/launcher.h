@@ -107,6 +107,7 @@ struct mtl_worker {
   void* sched_sp;
   uint3 group_pos, group_size;
   uint32_t nthreads;
+  uint32_t live;           // threads of the running group that have not returned
   mtl_simd_view* views;
   mtl_thread_info* infos;
   uint32_t group_index;    // linear index of the running threadgroup
@@ -248,12 +249,28 @@ __attribute__((noinline))
 #endif
 static void mtl_invoke(const mtl_launch& L, const mtl_thread_info& t);
 
+// Hands the worker from the calling fiber (its stack pointer saved in *save) to the next
+// runnable fiber of this scheduling round, or back to the scheduler when the round is over:
+// one stack switch per park, where going through the scheduler took two.
+MTL_UNTRACED static void mtl_yield(mtl_worker* w, void** save) {
+  for (uint32_t i = mtl_self->index + 1; i < w->nthreads; ++i) {
+    mtl_thread& t = w->threads[i];
+    if (t.state == MTL_RUNNABLE) {
+      mtl_self = &t;
+      mtl_fiber_switch(save, t.sp);
+      return;
+    }
+  }
+  mtl_fiber_switch(save, w->sched_sp);
+}
+
 MTL_UNTRACED static void mtl_fiber_entry(void* arg) {
   mtl_thread* t = static_cast<mtl_thread*>(arg);
   mtl_worker* w = mtl_cur_worker;
   mtl_invoke(*w->L, w->infos[t->index]);
   t->state = MTL_DONE;
-  mtl_fiber_switch(&t->sp, w->sched_sp);
+  --w->live;
+  mtl_yield(w, &t->sp);
   __builtin_trap();
 }
 
@@ -264,8 +281,7 @@ MTL_UNTRACED void mtl_park(uint32_t state, const char* file, uint32_t line, uint
   t->site_file = file;
   t->site_line = line;
   t->site_col = col;
-  mtl_worker* w = mtl_cur_worker;
-  mtl_fiber_switch(&t->sp, w->sched_sp);
+  mtl_yield(mtl_cur_worker, &t->sp);
 }
 
 // Deposits this lane's operand (runtime memory, so not instrumented) and parks.
@@ -280,28 +296,21 @@ MTL_UNTRACED void mtl_park_simd(const void* value, size_t bytes, const char* fil
 MTL_UNTRACED static void* mtl_prepare_stack(unsigned char* stack_top, mtl_thread* t) {
   uintptr_t top = (uintptr_t)stack_top & ~(uintptr_t)15;
 #if defined(__x86_64__)
-  uint64_t* sp = (uint64_t*)(top - 64);
-  uint32_t csr[2];
-  __asm__ volatile("stmxcsr %0" : "=m"(csr[0]));
-  __asm__ volatile("fnstcw %0" : "=m"(*(uint16_t*)&csr[1]));
-  memcpy(&sp[0], csr, 8);
-  sp[1] = 0;                              // r15
-  sp[2] = 0;                              // r14
-  sp[3] = (uint64_t)(void*)&mtl_fiber_entry;  // r13: entry
-  sp[4] = (uint64_t)t;                    // r12: argument
-  sp[5] = 0;                              // rbx
-  sp[6] = 0;                              // rbp
-  sp[7] = (uint64_t)(void*)&mtl_fiber_start;
+  uint64_t* sp = (uint64_t*)(top - 56);
+  sp[0] = 0;                              // r15
+  sp[1] = 0;                              // r14
+  sp[2] = (uint64_t)(void*)&mtl_fiber_entry;  // r13: entry
+  sp[3] = (uint64_t)t;                    // r12: argument
+  sp[4] = 0;                              // rbx
+  sp[5] = 0;                              // rbp
+  sp[6] = (uint64_t)(void*)&mtl_fiber_start;
   return sp;
 #elif defined(__aarch64__)
-  uint64_t* sp = (uint64_t*)(top - 176);
-  memset(sp, 0, 176);
+  uint64_t* sp = (uint64_t*)(top - 160);
+  memset(sp, 0, 160);
   sp[0] = (uint64_t)t;                        // x19: argument
   sp[1] = (uint64_t)(void*)&mtl_fiber_entry;  // x20: entry
   sp[11] = (uint64_t)(void*)&mtl_fiber_start; // x30
-  uint64_t fpcr;
-  __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
-  sp[20] = fpcr;
   return sp;
 #endif
 }
@@ -396,17 +405,19 @@ MTL_UNTRACED static void mtl_run_group_fibers(mtl_worker* w) {
     t.state = MTL_RUNNABLE;
     t.sp = mtl_prepare_stack(w->stacks + (size_t)(i + 1) * (MTL_STACK_BYTES + mtl_page), &t);
   }
-  uint32_t live = n;
-  while (live > 0) {
+  w->live = n;
+  while (w->live > 0) {
+    // A round: the runnable fibers in index order, each handing on to the next (mtl_yield)
+    // until every one has parked or returned.
     for (uint32_t i = 0; i < n; ++i) {
       mtl_thread& t = w->threads[i];
       if (t.state != MTL_RUNNABLE) continue;
       mtl_self = &t;
       mtl_fiber_switch(&w->sched_sp, t.sp);
-      if (t.state == MTL_DONE) --live;
+      break;
     }
-    if (live == 0) break;
-    if (!mtl_release_simd(w)) mtl_release_barrier(w, live);
+    if (w->live == 0) break;
+    if (!mtl_release_simd(w)) mtl_release_barrier(w, w->live);
   }
 }
 

@@ -160,27 +160,95 @@ METAL_FUNC void simdgroup_store(const thread simdgroup_matrix<T, 8, 8>& m,
 template <class TA, class TB> struct mtl_sgm_operands {
   vec<TA, 2> a;
   vec<TB, 2> b;
+  float c[2];  // this lane's two elements of the accumulator, as float
 };
 
-// D = A * B (+ C) for this lane's two elements of D, from every lane's A and B.
+// D[i][:] = C[i][:] + sum_k A[i][k] * B[k][:], one correctly rounded fma per k in order,
+// 8 columns at a time. Written once and compiled twice on x86_64 (below).
+typedef float mtl_sgm_row8 __attribute__((ext_vector_type(8)));
+METAL_FUNC void mtl_sgm_tile_body(const float (&a)[8][8], const float (&b)[8][8],
+                                  float (&d)[8][8]) {
+  mtl_sgm_row8 brow[8];
+  __builtin_memcpy(brow, b, sizeof brow);
+  for (int i = 0; i < 8; ++i) {
+    mtl_sgm_row8 acc;
+    __builtin_memcpy(&acc, d[i], sizeof acc);
+    for (int k = 0; k < 8; ++k) acc = __builtin_elementwise_fma((mtl_sgm_row8)a[i][k], brow[k], acc);
+    __builtin_memcpy(d[i], &acc, sizeof acc);
+  }
+}
+
+// x86_64_v2 (the fixed baseline, docs/metal_cpu.md "Platforms") has no FMA instruction, so
+// the baseline build computes each fma with libm's fmaf; CPUs with FMA3 (every x86_64 since
+// 2013) take the vector-FMA build of the same function. An fma is correctly rounded by
+// definition (IEEE 754), so both produce the same bits (tests/metal_cpu/test_qemu.py runs
+// the baseline path on an emulated CPU without FMA and compares every byte).
+#if defined(__x86_64__)
+__attribute__((noinline)) static void mtl_sgm_tile_baseline(const float (&a)[8][8],
+                                                            const float (&b)[8][8],
+                                                            float (&d)[8][8]) {
+  mtl_sgm_tile_body(a, b, d);
+}
+__attribute__((noinline, target("avx,fma"))) static void mtl_sgm_tile_fma3(
+    const float (&a)[8][8], const float (&b)[8][8], float (&d)[8][8]) {
+  mtl_sgm_tile_body(a, b, d);
+}
+// CPUID.1:ECX has FMA (bit 12), AVX (28) and OSXSAVE (27), and the OS saves the YMM state.
+static bool mtl_cpu_has_fma3() {
+  uint32_t a, b, c, d;
+  __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+  if ((c & (1u << 12 | 1u << 27 | 1u << 28)) != (1u << 12 | 1u << 27 | 1u << 28)) return false;
+  uint32_t lo, hi;
+  __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (lo & 6) == 6;
+}
+static const bool mtl_sgm_fma3 = mtl_cpu_has_fma3();
+METAL_FUNC void mtl_sgm_tile(const float (&a)[8][8], const float (&b)[8][8], float (&d)[8][8]) {
+  if (mtl_sgm_fma3) mtl_sgm_tile_fma3(a, b, d);
+  else mtl_sgm_tile_baseline(a, b, d);
+}
+#else
+// aarch64: fused multiply-add is part of the baseline (fmla).
+__attribute__((noinline)) static void mtl_sgm_tile(const float (&a)[8][8], const float (&b)[8][8],
+                                                   float (&d)[8][8]) {
+  mtl_sgm_tile_body(a, b, d);
+}
+#endif
+
+// D = A * B (+ C) for this lane's two elements of D. The first lane to resume from the
+// rendezvous computes the whole 8x8 product from every lane's deposited operands (one
+// vectorised tile instead of 32 lanes each gathering a row and two columns); every lane
+// then takes its two elements and rounds them to D's type.
 template <class TD, class TA, class TB>
 METAL_FUNC void mtl_sgm_mma(thread simdgroup_matrix<TD, 8, 8>& d, const simdgroup_matrix<TA, 8, 8>& a,
                             const simdgroup_matrix<TB, 8, 8>& b, const float (&acc0)[2],
                             const char* file, uint32_t line, uint32_t col) {
   typedef mtl_sgm_operands<TA, TB> P;
-  const mtl_simd_view& v = mtl_sgm_exchange(P{a.elements, b.elements}, file, line, col);
+  mtl_simd_view& v = const_cast<mtl_simd_view&>(
+      mtl_sgm_exchange(P{a.elements, b.elements, {acc0[0], acc0[1]}}, file, line, col));
+  if (!v.tile_done) {
+    float am[8][8], bm[8][8];
+    if (v.mask != 0xffffffffu) {  // a simdgroup cut short: the missing lanes' elements are NaN
+      __builtin_memset(am, 0xff, sizeof am);
+      __builtin_memset(bm, 0xff, sizeof bm);
+      __builtin_memset(v.tile, 0xff, sizeof v.tile);
+    }
+    for (uint32_t l = 0; l < MTL_SIMD_WIDTH; ++l) {
+      if (!(v.mask >> l & 1)) continue;
+      const P& p = mtl_lane_value<P>(v, l);
+      uint32_t r = mtl_sgm_row(l), c = mtl_sgm_col(l);
+      for (uint32_t j = 0; j < 2; ++j) {
+        am[r][c + j] = (float)p.a[j];
+        bm[r][c + j] = (float)p.b[j];
+        v.tile[r][c + j] = p.c[j];
+      }
+    }
+    mtl_sgm_tile(am, bm, v.tile);
+    v.tile_done = true;
+  }
   uint32_t l = mtl_my_lane();
   uint32_t r = mtl_sgm_row(l), c = mtl_sgm_col(l);
-  float arow[8];
-  for (uint32_t k = 0; k < 8; ++k)
-    arow[k] = (float)mtl_lane_value<P>(v, mtl_sgm_lane(r, k)).a[k & 1];
-  for (uint32_t j = 0; j < 2; ++j) {
-    float acc = acc0[j];
-    for (uint32_t k = 0; k < 8; ++k)
-      acc = __builtin_fmaf(arow[k], (float)mtl_lane_value<P>(v, mtl_sgm_lane(k, c + j)).b[(c + j) & 1],
-                           acc);
-    d.elements[j] = (TD)acc;
-  }
+  for (uint32_t j = 0; j < 2; ++j) d.elements[j] = (TD)v.tile[r][c + j];
 }
 
 template <class TD, class TA, class TB>
@@ -233,6 +301,7 @@ bool mtl_release_simd_matrix(Worker* w, uint32_t s, uint32_t begin, uint32_t end
       t.state = MTL_RUNNABLE;
     }
     w->views[s].mask = mask;
+    w->views[s].tile_done = false;
     ++w->simd_epoch[s];
     return true;
   }

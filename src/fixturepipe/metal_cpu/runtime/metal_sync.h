@@ -35,7 +35,9 @@ struct mtl_thread {
 };
 struct mtl_simd_view {
   uint32_t mask;           // lanes taking part in the released simd operation
+  bool tile_done;          // a simdgroup multiply's 8x8 result is in `tile`
   alignas(32) unsigned char lanes[MTL_SIMD_WIDTH][MTL_SLOT_BYTES];
+  alignas(32) float tile[8][8];  // computed once per multiply by its first lane to resume
 };
 
 extern thread_local mtl_thread* mtl_self;
