@@ -56,3 +56,16 @@ def test_unsupported_construct_in_code_names_file_and_line() -> None:
             '// texture2d is fine here\nconst char* s = "texture2d";\ntexture2d<float> t;\n',
             "k.metal",
         )
+
+
+def test_threadgroup_pointers_stay_and_a_variable_beside_them_is_refused() -> None:
+    """`threadgroup` on a pointer qualifies the pointee: the pointers are the thread's own.
+    An array declared in the same statement would silently become thread-private too."""
+    for pointers in ("threadgroup float* rows[4];", "threadgroup float *p, &r = x;"):
+        assert translate(pointers, "k.metal").text == pointers
+    with pytest.raises(
+        UnsupportedMetalError,
+        match=r"^k.metal:2: not supported by the CPU executor: a threadgroup variable declared "
+        r"in one statement with pointers",
+    ):
+        translate("uint i = 0;\nthreadgroup float a[4], *p;\n", "k.metal")

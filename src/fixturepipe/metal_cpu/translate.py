@@ -286,7 +286,17 @@ def translate(text: str, path: str, site_base: int = 0) -> TranslatedText:
         decl = sig[k + 1 : end]
         top = _top_level(decl)
         if "*" in top or "&" in top:
-            k = end + 1  # a pointer or reference into threadgroup memory: qualifier only
+            # Pointers or references into threadgroup memory: the qualifier is all there is.
+            # A variable declared beside them (`threadgroup float a[4], *p;`) would become
+            # thread-private if left as it is, so that mix is refused.
+            if any("*" not in _top_level(d) and "&" not in _top_level(d)
+                   for d in _split_top_level(decl)):
+                raise UnsupportedMetalError(
+                    f"{path}:{t.line}: not supported by the CPU executor: a threadgroup "
+                    "variable declared in one statement with pointers or references (declare "
+                    "it in its own statement: `threadgroup T name[N];`)"
+                )
+            k = end + 1
             continue
         if "=" in top:
             raise UnsupportedMetalError(
