@@ -343,5 +343,31 @@ def translate(text: str, path: str, site_base: int = 0) -> TranslatedText:
             out[i] = ""
         k = end + 1
 
+    _check_thread_matrix_arrays(sig, sig_idx, out)
     result.text = "".join(out)
     return result
+
+
+# Per-thread arrays of simdgroup matrices (`simdgroup_float8x8 acc[2][8];`) become the
+# bounds-checked wrapper of threadgroup arrays (runtime/metal_sync.h): they live on the
+# thread's fiber stack, where an index one past the end silently overwrites a neighbour
+# (two chunk_scaled_dot_kkt mutants did). Other per-thread arrays stay plain
+# (docs/metal_cpu.md "Per-thread arrays").
+_SIMDGROUP_MATRIX_TYPE = re.compile(r"simdgroup_(?:float|half|bfloat)8x8")
+
+
+def _check_thread_matrix_arrays(sig: list[Token], sig_idx: list[int], out: list[str]) -> None:
+    """Rewrites `simdgroup_T8x8 name[N]...;` (no initializer) to `mtl_thread_array<...> name;`."""
+    for k, t in enumerate(sig):
+        prev = sig[k - 1].text if k > 0 else ";"
+        if not _SIMDGROUP_MATRIX_TYPE.fullmatch(t.text) or prev not in (";", "{", "}", ":"):
+            continue
+        end = _matching_end(sig, k + 1)
+        decl = sig[k + 1 : end] if end > 0 else []
+        if (len(decl) < 4 or decl[0].kind != "id" or decl[1].text != "["
+                or {"=", ",", "(", "*", "&"} & set(_top_level(decl))):
+            continue
+        dims = "".join(d.text for d in decl[1:])
+        out[sig_idx[k]] = f"::metal::mtl_thread_array<::metal::{t.text}{dims}>"
+        for j in range(k + 2, end):
+            out[sig_idx[j]] = ""

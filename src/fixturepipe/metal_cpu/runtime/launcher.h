@@ -206,6 +206,13 @@ MTL_UNTRACED __attribute__((noinline, cold)) void mtl_tg_out_of_bounds(
   const mtl_tg_site* found = &unknown;
   for (const mtl_tg_site& c : w->sites)
     if (c.offset >= 0 && c.offset <= at && at < c.offset + (long)c.bytes) found = &c;
+  if (found == &unknown)  // a per-thread array (mtl_thread_array), not in the arena
+    mtl_fail(3,
+             "kernel %s: index %lld is out of bounds of a per-thread array at %s:%u:%u: "
+             "dimension %d has extent %llu (valid indices 0..%llu); in threadgroup (%u, %u, %u), "
+             "thread_index_in_threadgroup %u",
+             MTL_KERNEL_NAME, index, file, line, col, dim, extent, extent - 1, w->group_pos.x,
+             w->group_pos.y, w->group_pos.z, mtl_self->index);
   const mtl_tg_site& s = *found;
   mtl_fail(3,
            "kernel %s: index %lld is out of bounds of threadgroup array `%s` at %s:%u:%u: "

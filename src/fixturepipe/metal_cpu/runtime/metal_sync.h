@@ -103,6 +103,10 @@ template <class T, size_t N, int Dim> struct mtl_tg_array<T[N], Dim> {
   METAL_FUNC elem* end() { return data + N; }
 };
 
+// A per-thread array of simdgroup matrices (translate.py) is checked the same way; its
+// storage is the thread's own, so an out-of-bounds index names no threadgroup declaration.
+template <class A> using mtl_thread_array = typename mtl_tg_select<A, 1>::type;
+
 // Threadgroup memory declared at kernel scope becomes a reference into the group's arena.
 template <class A, int Site>
 METAL_FUNC typename mtl_tg_select<A, 1>::type* mtl_threadgroup_var(
