@@ -194,33 +194,107 @@ for kernel, spec in PLAN.specs.items():
         shell:
             "python scripts/reference.py {log:q} {params.job:q} {params.files:q}"
 
-    rule:
-        name:
-            f"kernel_{kernel}"
-        input:
-            spec=str(spec.path),
-            metal=[str(p) for p in spec.code_files()],
-            inputs=snakefile_support.per_fixture(inputs_of, kernel),
-            code=PLAN.code("kernel", kernel),
-        output:
-            outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
-            run=f"{run_dir}/run.json",
-            provenance=f"{run_dir}/run.provenance.json",
-        params:
-            content=snakefile_support.content(
-                PLAN, "kernel", kernel, metal=True, golden=True, toolchain=True
-            ),
-            files=snakefile_support.files,
-            job=snakefile_support.job(
-                f"kernel_{kernel}",
-                lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).kernel_params()},
-            ),
-        log:
-            f"{LOGS}/kernel/{{backend}}/{kernel}/{{fixture}}.log",
-        conda:
-            ENV
-        shell:
-            "python scripts/kernel.py {log:q} {params.job:q} {params.files:q}"
+    # A composite kernel (spec `stages:`) runs each stage's kernel in a job of its own, on the
+    # previous stages' kernel outputs (docs/pipeline.md "Composite kernels").
+    for stage in spec.stages:
+        stage_spec = spec.stage_specs[stage.kernel]
+        stage_dir = paths.stage_run_dir("{backend}", kernel, "{fixture}", stage.kernel)
+        upstream = {up for up, _ in stage.upstream().values()}
+
+        rule:
+            name:
+                f"stage_{kernel}_{stage.kernel}"
+            input:
+                spec=str(spec.path),
+                stage_spec=str(stage_spec.path),
+                metal=[str(p) for p in stage_spec.code_files()],
+                inputs=snakefile_support.per_fixture(inputs_of, kernel),
+                upstream=PLAN.stage_files(kernel, "{backend}", "{fixture}", upstream),
+                code=PLAN.code("stage_kernel"),
+            output:
+                outputs=[f"{stage_dir}/{paths.output_file(stage_spec, t.name)}" for t in stage_spec.outputs],
+                run=f"{stage_dir}/run.json",
+                provenance=f"{stage_dir}/run.provenance.json",
+            params:
+                content=snakefile_support.content(
+                    PLAN, "stage_kernel", kernel, stage=stage.kernel, metal=True, golden=True, toolchain=True
+                ),
+                files=snakefile_support.files,
+                job=snakefile_support.job(
+                    f"stage_{kernel}_{stage.kernel}",
+                    lambda w, k=kernel, s=stage.kernel: {
+                        "kernel": k,
+                        "stage": s,
+                        "fixture": PLAN.fixture(k, w.fixture).kernel_params(),
+                    },
+                ),
+            log:
+                f"{LOGS}/kernel/{{backend}}/{kernel}/{{fixture}}/{stage.kernel}.log",
+            conda:
+                ENV
+            shell:
+                "python scripts/stage_kernel.py {log:q} {params.job:q} {params.files:q}"
+
+    if spec.is_composite:
+
+        rule:
+            name:
+                f"kernel_{kernel}"
+            input:
+                spec=str(spec.path),
+                stages=PLAN.stage_files(kernel, "{backend}", "{fixture}"),
+                provenance=[
+                    f"{paths.stage_run_dir('{backend}', kernel, '{fixture}', s.kernel)}/run.provenance.json"
+                    for s in spec.stages
+                ],
+                code=PLAN.code("composite_kernel", kernel),
+            output:
+                outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
+                run=f"{run_dir}/run.json",
+                provenance=f"{run_dir}/run.provenance.json",
+            params:
+                content=snakefile_support.content(PLAN, "composite_kernel", kernel),
+                files=snakefile_support.files,
+                job=snakefile_support.job(
+                    f"kernel_{kernel}",
+                    lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).kernel_params()},
+                ),
+            log:
+                f"{LOGS}/kernel/{{backend}}/{kernel}/{{fixture}}.log",
+            conda:
+                ENV
+            shell:
+                "python scripts/composite_kernel.py {log:q} {params.job:q} {params.files:q}"
+
+    else:
+
+        rule:
+            name:
+                f"kernel_{kernel}"
+            input:
+                spec=str(spec.path),
+                metal=[str(p) for p in spec.code_files()],
+                inputs=snakefile_support.per_fixture(inputs_of, kernel),
+                code=PLAN.code("kernel", kernel),
+            output:
+                outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
+                run=f"{run_dir}/run.json",
+                provenance=f"{run_dir}/run.provenance.json",
+            params:
+                content=snakefile_support.content(
+                    PLAN, "kernel", kernel, metal=True, golden=True, toolchain=True
+                ),
+                files=snakefile_support.files,
+                job=snakefile_support.job(
+                    f"kernel_{kernel}",
+                    lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).kernel_params()},
+                ),
+            log:
+                f"{LOGS}/kernel/{{backend}}/{kernel}/{{fixture}}.log",
+            conda:
+                ENV
+            shell:
+                "python scripts/kernel.py {log:q} {params.job:q} {params.files:q}"
 
     rule:
         name:
@@ -231,6 +305,7 @@ for kernel, spec in PLAN.specs.items():
             outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
             refs=snakefile_support.per_fixture(references_of, kernel),
             inputs=snakefile_support.per_fixture(inputs_of, kernel),
+            stages=PLAN.stage_files(kernel, "{backend}", "{fixture}"),  # a composite's bisect
             code=PLAN.code("compare", kernel),
         output:
             compare=f"{run_dir}/compare.json",

@@ -11,7 +11,12 @@ from fixturepipe.mutation.generate import NAME_PATTERN as _MUTANT_NAME
 
 MUTATION = mutation_dag.settings(config)
 # `--config kernels=<name>` restricts the gate to those kernels (docs/pipeline.md).
-MUTANT_KERNELS = {k: PLAN.specs[k] for k in sorted({f.kernel for f in PLAN.targets})}
+# A composite kernel has no Metal of its own (its stages are mutated as kernels).
+MUTANT_KERNELS = {
+    k: PLAN.specs[k]
+    for k in sorted({f.kernel for f in PLAN.targets})
+    if not PLAN.specs[k].is_composite
+}
 
 
 wildcard_constraints:

@@ -7,6 +7,8 @@ from fixturepipe import (
     atomic,
     binio,
     compare,
+    composite,
+    composite_reference,
     diagnosis,
     error_map,
     fixture_io,
@@ -33,6 +35,31 @@ def read_run(path: Path) -> dict:
     return {"backend": None, "status": "damaged", "error": "DamagedIntermediate",
             "message": f"{path} was damaged after the kernel wrote it: {problem}. Regenerate "
                        f"it with `snakemake -j4 verify --forcerun {path}`."}
+
+
+def bisect(smk, spec, fixture, result):
+    """A composite's per-stage results and ``first_failing_stage`` (docs/pipeline.md
+    "Composite kernels"); when the end-to-end output fails, its failure lines say which
+    stage first left its own tolerance.  A stage out of tolerance while the end-to-end
+    output passes is recorded, not a failure: the end-to-end verdict stays its own."""
+    backend = smk.wildcards.backend
+    runs, outputs = {}, {}
+    try:
+        inputs = fixture_io.read_inputs(Path(smk.input.inputs[0]).parent, spec, fixture)
+        for s in spec.stages:
+            folder = Path(paths.stage_run_dir(backend, spec.name, fixture.name, s.kernel))
+            runs[s.kernel] = read_run(folder / "run.json")
+            outputs[s.kernel] = fixture_io.read_outputs(
+                folder, spec.stage_specs[s.kernel],
+                composite.stage_fixture(spec, fixture, s.kernel))
+        stages, first = composite_reference.bisect(spec, fixture, inputs, outputs, runs)
+    except binio.FixtureFileError as exc:
+        result.update(stages=[], first_failing_stage=None, passed=False)
+        result["failures"].append(f"the stage bisect could not read its files: {exc}")
+        return
+    result.update(stages=stages, first_failing_stage=first)
+    if first is not None and not result["passed"]:
+        result["failures"].append(composite_reference.first_failure_sentence(stages, first))
 
 
 def main(smk):
@@ -84,6 +111,8 @@ def main(smk):
             f"configuration error: fixture {fixture.key!r}, field tolerance: {p}"
             for p in vacuous] + verdict["failures"])
     result.update(verdict)
+    if spec.is_composite:
+        bisect(smk, spec, fixture, result)
     atomic.write_json(smk.output.compare, compare.json_safe(result))
 
 

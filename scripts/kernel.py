@@ -5,14 +5,12 @@ A kernel that fails to compile, crashes, times out or races is a *result*
 ``verify`` can still report every fixture.  Its outputs are then NaN poison.
 """
 
-import logging
 import time
 from pathlib import Path
 
 from fixturepipe import (
     atomic,
     backends,
-    binio,
     fixture_io,
     kernel_stage,
     provenance,
@@ -25,23 +23,16 @@ def main(smk):
     spec, fixture = rulescript.spec_and_fixture(smk)
     backend = backends.resolve(smk.wildcards.backend)
     run_dir = Path(smk.output.run).parent
-    status = {"kernel": spec.name, "fixture": fixture.name, "backend": backend.name,
-              "status": "ok", "error": None, "message": None}
     # Hashed before the compile reads them: an edit saved during the run then shows as a
     # mismatch in verify (a stale result), never as a new hash over an old result.
     sources = {str(p.name): sha256_file(p) for p in spec.code_files()}
     started = time.perf_counter()
-    try:
-        inputs = fixture_io.read_inputs(Path(smk.input.inputs[0]).parent, spec, fixture)
-        outputs = kernel_stage.run(spec, fixture, backend, inputs)
-    except (kernel_stage.KernelFault, binio.FixtureFileError) as exc:
-        kind = getattr(exc, "kind", type(exc).__name__)
-        message = getattr(exc, "message", str(exc))
-        logging.error("kernel %s on %s failed: %s: %s", spec.name, fixture.key, kind, message)
-        status.update(status="error", error=kind, message=message)
-        outputs = fixture_io.poison_outputs(spec, fixture)
+    outputs, status = kernel_stage.run_as_result(
+        spec, fixture, backend,
+        lambda: fixture_io.read_inputs(Path(smk.input.inputs[0]).parent, spec, fixture))
     fixture_io.write_outputs(run_dir, spec, fixture, outputs)
-    atomic.write_json(smk.output.run, status)
+    atomic.write_json(smk.output.run, {"kernel": spec.name, "fixture": fixture.name,
+                                       "backend": backend.name, **status})
     atomic.write_json(smk.output.provenance, provenance.record(
         rule=smk.rule, fixture=fixture.key, backend=backend.name, device=backend.device,
         **backend.provenance,

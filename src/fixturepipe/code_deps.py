@@ -25,6 +25,7 @@ from pathlib import Path
 
 import fixturepipe
 from fixturepipe.kernel_python import FILE_OF
+from fixturepipe.spec import REFERENCE_FILE
 
 PACKAGE_DIR = Path(fixturepipe.__file__).resolve().parent
 _KERNEL_PYTHON = "fixturepipe.kernel_python"
@@ -131,13 +132,22 @@ def _data_files(modules: set[Path]) -> set[Path]:
     return found
 
 
-def script_code(script: Path, kernel_folder: Path | None = None) -> set[Path]:
+def script_code(
+    script: Path, kernel_folder: Path | None = None, stage_folders: Iterable[Path] = ()
+) -> set[Path]:
     """Everything ``script`` runs: itself, its import closure and the data files it reads,
-    and, with ``kernel_folder``, the kernel's files it runs and their own closure."""
+    and, with ``kernel_folder``, the kernel's files it runs and their own closure.
+
+    ``stage_folders`` (a composite kernel's stages) add their ``reference.py`` when the
+    script runs references: a composite's reference is the chain of its stages'.
+    """
     modules = closure([script])
     if kernel_folder is not None:
         kernel_folder = kernel_folder.resolve()
         wanted = set().union(*(kernel_files_run(m) for m in modules))
         entry = [kernel_folder / n for n in sorted(wanted) if (kernel_folder / n).is_file()]
         modules |= closure(entry, kernel_folder)
+        if REFERENCE_FILE in wanted:
+            for folder in (f.resolve() for f in stage_folders):
+                modules |= closure([folder / REFERENCE_FILE], folder)
     return modules | _data_files(modules)

@@ -8,14 +8,15 @@ counted by the comparison instead of passing by luck.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from fixturepipe import poison
+from fixturepipe import binio, fixture_io, poison
 from fixturepipe.backends import Backend, BackendUnavailable
 from fixturepipe.fixture import Fixture
 from fixturepipe.spec import KernelSpec
@@ -109,6 +110,27 @@ def run(
     except faults as exc:
         raise KernelFault(getattr(exc, "kind", type(exc).__name__), str(exc)) from exc
     return arrays
+
+
+def run_as_result(
+    spec: KernelSpec,
+    fixture: Fixture,
+    backend: Backend,
+    read_inputs: Callable[[], Mapping[str, np.ndarray]],
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """:func:`run` with kernel faults (and unreadable input files) as data, as the
+    ``kernel`` rules record them: (outputs, status), NaN-poison outputs and status
+    ``error`` with the fault's kind and message when the kernel could not run."""
+    status: dict[str, Any] = {"status": "ok", "error": None, "message": None}
+    try:
+        outputs = run(spec, fixture, backend, read_inputs())
+    except (KernelFault, binio.FixtureFileError) as exc:
+        kind = getattr(exc, "kind", type(exc).__name__)
+        message = getattr(exc, "message", str(exc))
+        logging.error("kernel %s on %s failed: %s: %s", spec.name, fixture.key, kind, message)
+        status.update(status="error", error=kind, message=message)
+        outputs = fixture_io.poison_outputs(spec, fixture)
+    return outputs, status
 
 
 def _to_numpy(array: Any, mx: Any) -> np.ndarray:

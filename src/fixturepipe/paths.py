@@ -36,6 +36,11 @@ def run_dir(backend: str, kernel: str, fixture: str) -> str:
     return f"{ARTIFACTS}/runs/{backend}/{kernel}/{fixture}"
 
 
+def stage_run_dir(backend: str, composite: str, fixture: str, stage_kernel: str) -> str:
+    """One stage's kernel outputs and ``run.json`` inside a composite kernel's run."""
+    return f"{run_dir(backend, composite, fixture)}/stages/{stage_kernel}"
+
+
 def figures_dir(kernel: str, fixture: str) -> str:
     """The verify report's figures of one fixture (redrawn only when its results change)."""
     return f"{FIGURES_DIR}/{kernel}/{fixture}"

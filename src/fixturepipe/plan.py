@@ -9,7 +9,7 @@ cost is paid by every Snakemake invocation, including a no-op ``verify``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -106,10 +106,29 @@ class Plan:
         return list(fixture_sources.imported_files(f, self.specs[kernel]).values())
 
     def run_files(self, f: Fixture) -> list[str]:
-        """Kernel outputs and ``run.json`` of a fixture (checksummed)."""
+        """Kernel outputs and ``run.json`` of a fixture, and of each stage of a composite
+        (checksummed)."""
         s = self.specs[f.kernel]
         d = paths.run_dir(f.backend, f.kernel, f.name)
-        return [f"{d}/{paths.output_file(s, t.name)}" for t in s.outputs] + [f"{d}/run.json"]
+        own = [f"{d}/{paths.output_file(s, t.name)}" for t in s.outputs] + [f"{d}/run.json"]
+        return own + self.stage_files(f.kernel, f.backend, f.name)
+
+    def stage_files(
+        self, kernel: str, backend: str, fixture: str, stages: Collection[str] | None = None
+    ) -> list[str]:
+        """The kernel outputs and ``run.json`` of each stage (of ``stages``, default all) in
+        a composite's run; empty for a kernel with Metal source.  ``backend`` and
+        ``fixture`` may be wildcard patterns."""
+        s = self.specs[kernel]
+        files = []
+        for stage in s.stages:
+            if stages is not None and stage.kernel not in stages:
+                continue
+            d = paths.stage_run_dir(backend, kernel, fixture, stage.kernel)
+            stage_spec = s.stage_specs[stage.kernel]
+            files += [f"{d}/{paths.output_file(stage_spec, t.name)}" for t in stage_spec.outputs]
+            files.append(f"{d}/run.json")
+        return files
 
     def compare_file(self, f: Fixture) -> str:
         """``compare.json`` of a fixture."""
@@ -142,11 +161,14 @@ class Plan:
         imports, so they are declared as inputs, derived from the script's
         imports (:mod:`fixturepipe.code_deps`).  With ``kernel``, the files of
         ``kernels/<kernel>/`` that the script runs (its generators or
-        references) and what they import are included.
+        references) and what they import are included; for a composite kernel, also its
+        stages' references (its own reference is their chain).
         """
         name = script if script.endswith(".py") else f"{script}.py"
         folder = self.specs[kernel].folder if kernel is not None else None
-        files = code_deps.script_code(self.root / "scripts" / name, folder)
+        stages = self.specs[kernel].stage_specs.values() if kernel is not None else ()
+        files = code_deps.script_code(
+            self.root / "scripts" / name, folder, [s.folder for s in stages])
         return sorted(paths.relative(p, self.root) for p in files)
 
 

@@ -70,6 +70,8 @@ def build(
             "reasons": reasons,
             "kernel_error": c.get("kernel_error"),
             "outputs": c.get("outputs", {}),
+            # A composite kernel's bisect: the first stage out of its own tolerance.
+            "first_failing_stage": c.get("first_failing_stage"),
         })
     keys = {f"/{r['kernel']}/{r['fixture']}/" for r in rows}
     orphan = [
@@ -119,11 +121,18 @@ def _fmt(value: Any, kind: str) -> str:
     return str(value) if kind == "int" else f"{value:.3g}"
 
 
+def _verdict(row: Mapping[str, Any]) -> str:
+    """The verdict cell: a failing composite kernel's names the first stage out of tolerance."""
+    stage = row.get("first_failing_stage")
+    return f"{row['verdict']} (stage {stage})" if stage and row["verdict"] == "FAIL" else (
+        row["verdict"])
+
+
 def table(report: Mapping[str, Any]) -> str:
     """The compact terminal table, one line per fixture."""
     lines = [
         [r["kernel"], r["fixture"], r["backend"], _fmt(r["max_abs"], "f"),
-         _fmt(r["rel_l2"], "f"), _fmt(r["max_ulp"], "ulp"), r["verdict"]]
+         _fmt(r["rel_l2"], "f"), _fmt(r["max_ulp"], "ulp"), _verdict(r)]
         for r in report["fixtures"]
     ]
     widths = [max(len(h), *(len(x[i]) for x in lines)) for i, h in enumerate(COLUMNS)]
@@ -159,7 +168,7 @@ def markdown(report: Mapping[str, Any]) -> str:
     for r in report["fixtures"]:
         out.append("| " + " | ".join([
             r["kernel"], r["fixture"], r["backend"], _fmt(r["max_abs"], "f"),
-            _fmt(r["rel_l2"], "f"), _fmt(r["max_ulp"], "ulp"), r["verdict"]]) + " |")
+            _fmt(r["rel_l2"], "f"), _fmt(r["max_ulp"], "ulp"), _verdict(r)]) + " |")
     problems = failure_lines(report)
     if problems:
         out += ["", "## Failures", ""] + [f"- {line}" for line in problems]

@@ -165,19 +165,23 @@ def last_verify_report(report: Callable[..., Any],
 
 def content(
     plan: Any, rule: str, kernel: str | None = None, *, metal: bool = False,
-    golden: bool = False, toolchain: bool = False,
+    golden: bool = False, toolchain: bool = False, stage: str | None = None,
 ) -> Callable[[Any], dict[str, Any]]:
     """The ``content`` param of a rule: sha256 of what decides its result (a tracked param).
 
     The code the rule runs (``plan.code(rule, kernel)``), the kernel's spec (for a
     per-kernel rule), with ``metal`` its Metal source and header, with
     ``golden`` the ``golden.sha256`` entries of the fixture's golden files,
-    with ``toolchain`` the MLX and zig versions.
+    with ``toolchain`` the MLX and zig versions.  With ``stage`` (one stage of the
+    composite ``kernel``), that stage kernel's spec, and with ``metal`` only its Metal.
     See :mod:`fixturepipe.fingerprint` for why mtimes are not enough.
     """
     deciding: list[Any] = list(plan.code(rule, kernel))
     if kernel is not None:
         spec = plan.specs[kernel]
+        if stage is not None:
+            deciding.append(spec.path)
+            spec = spec.stage_specs[stage]
         deciding += [spec.path, *(spec.code_files() if metal else [])]
 
     def golden_sums(fixture: str) -> dict[str, str]:

@@ -107,6 +107,39 @@ SPEC_SCHEMA: dict[str, Any] = {
 }
 
 
+# A composite kernel (``stages:``) runs its stages' kernels in order; it has no Metal source,
+# launch or float32 reference function of its own: its reference is the chain of its stages'
+# default references (:mod:`fixturepipe.composite`).
+_STAGE_REF = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$"}
+COMPOSITE_SCHEMA: dict[str, Any] = {
+    **SPEC_SCHEMA,
+    "required": [
+        "name", "sizes", "inputs", "outputs", "generators", "oracle", "stages",
+        "composite_outputs", "tolerance", "meta",
+    ],
+    "properties": {
+        **{k: v for k, v in SPEC_SCHEMA["properties"].items()
+           if k not in ("source", "header", "reference", "references", "launch")},
+        "stages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["kernel", "inputs"],
+                "properties": {
+                    "kernel": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                    "inputs": {"type": "object", "additionalProperties": _STAGE_REF},
+                },
+            },
+        },
+        "composite_outputs": {"type": "object", "additionalProperties": _STAGE_REF},
+    },
+}
+# The one "reference" a composite has: the chain of its stages' default float32 references.
+CHAIN_REFERENCE = "stage_chain"
+
+
 class SpecError(ValueError):
     """A kernel spec file is invalid; the message names the file and the field."""
 
@@ -125,12 +158,32 @@ class Tensor:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """One stage of a composite: a kernel and where each of its inputs comes from.
+
+    ``inputs`` maps the stage kernel's input names to a composite input name or to
+    ``<earlier stage kernel>.<output>``.
+    """
+
+    kernel: str
+    inputs: Mapping[str, str]
+
+    def upstream(self) -> dict[str, tuple[str, str]]:
+        """{stage input: (upstream stage kernel, its output)} of the inputs another stage makes."""
+        return {
+            name: tuple(source.split(".", 1))  # type: ignore[misc]
+            for name, source in self.inputs.items()
+            if "." in source
+        }
+
+
+@dataclass(frozen=True)
 class KernelSpec:
     """A validated kernel spec; paths are absolute so scripts may run from anywhere."""
 
     name: str
     path: Path
-    source_path: Path
+    source_path: Path | None  # None for a composite (its code is its stages')
     header_path: Path | None
     sizes: tuple[str, ...]
     constraints: tuple[tuple[str, str], ...]
@@ -146,6 +199,14 @@ class KernelSpec:
     timeout: float
     tolerance: Mapping[str, Any]
     meta: Mapping[str, Any] = field(default_factory=dict)
+    stages: tuple[Stage, ...] = ()
+    stage_specs: Mapping[str, KernelSpec] = field(default_factory=dict)
+    composite_outputs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_composite(self) -> bool:
+        """Whether this kernel is a chain of other kernels' runs (``stages:``)."""
+        return bool(self.stages)
 
     @property
     def folder(self) -> Path:
@@ -178,8 +239,16 @@ class KernelSpec:
         }
 
     def code_files(self) -> list[Path]:
-        """The Metal files that define the kernel (source, then header if any)."""
+        """The Metal files that define the kernel (source, then header if any); a composite's
+        are its stages', in stage order."""
+        if self.is_composite:
+            return [p for s in self.stages for p in self.stage_specs[s.kernel].code_files()]
+        assert self.source_path is not None
         return [self.source_path] + ([self.header_path] if self.header_path else [])
+
+    def stage_sizes(self, stage: str, sizes: Mapping[str, int]) -> dict[str, int]:
+        """The sizes of stage kernel ``stage``: the composite's sizes it names."""
+        return {s: int(sizes[s]) for s in self.stage_specs[stage].sizes}
 
     def generator_schema(self, generator: str) -> dict[str, Any]:
         """JSON schema of a config ``generator:`` entry for ``generator`` (``name`` + params)."""
@@ -213,11 +282,12 @@ def load_spec(path: str | Path, *, validate: bool = True) -> KernelSpec:
         raw = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(f"{path}: cannot read kernel spec: {exc}") from exc
+    composite = isinstance(raw, dict) and "stages" in raw
     if validate:
         import jsonschema
 
         try:
-            _raise_best_error(_spec_validator(), raw)
+            _raise_best_error(_spec_validator(composite), raw)
         except jsonschema.ValidationError as exc:
             where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
             raise SpecError(f"{path}: field {where}: {exc.message}") from exc
@@ -226,6 +296,8 @@ def load_spec(path: str | Path, *, validate: bool = True) -> KernelSpec:
             f"{path}: field name: {raw['name']!r} must equal the kernel's folder name "
             f"{spec_path.parent.name!r}"
         )
+    if composite:
+        return _load_composite(raw, spec_path, path, validate)
     base = spec_path.parent
     source = base / raw["source"]
     if not source.is_file():
@@ -266,6 +338,110 @@ def load_spec(path: str | Path, *, validate: bool = True) -> KernelSpec:
             )
         _check_generator_schemas(spec, path)
     return spec
+
+
+def _load_composite(
+    raw: Mapping[str, Any], spec_path: Path, path: str | Path, validate: bool
+) -> KernelSpec:
+    """A composite spec, with its stage kernels' specs loaded from the sibling folders.
+
+    Each stage's constraints become the composite's (on the sizes the stage names), so a
+    fixture the chain cannot run is a config error before any job.
+    """
+    stages = tuple(Stage(s["kernel"], dict(s["inputs"])) for s in raw["stages"])
+    stage_specs: dict[str, KernelSpec] = {}
+    for i, stage in enumerate(stages):
+        where = f"{path}: field stages[{i}]/kernel"
+        if stage.kernel in stage_specs:
+            raise SpecError(f"{where}: {stage.kernel!r} appears twice; a kernel may be one "
+                            "stage only (its run folder is named after it)")
+        stage_path = spec_path.parent.parent / stage.kernel / SPEC_FILE
+        if not stage_path.is_file():
+            raise SpecError(f"{where}: no kernel folder {stage.kernel!r} ({stage_path} does "
+                            "not exist)")
+        stage_spec = load_spec(stage_path, validate=validate)
+        if stage_spec.is_composite:
+            raise SpecError(f"{where}: {stage.kernel!r} is itself a composite; stages must be "
+                            "kernels with Metal source")
+        stage_specs[stage.kernel] = stage_spec
+    constraints = [(c["check"], c["message"]) for c in raw.get("constraints", [])]
+    for stage in stages:
+        constraints += [(check, f"{message} (stage {stage.kernel})")
+                        for check, message in stage_specs[stage.kernel].constraints
+                        if check not in {c for c, _ in constraints}]
+    spec = KernelSpec(
+        name=raw["name"],
+        path=spec_path,
+        source_path=None,
+        header_path=None,
+        sizes=tuple(raw["sizes"]),
+        constraints=tuple(constraints),
+        inputs=tuple(Tensor(n, tuple(t["shape"]), t["dtype"]) for n, t in raw["inputs"].items()),
+        outputs=tuple(Tensor(n, tuple(t["shape"]), t["dtype"]) for n, t in raw["outputs"].items()),
+        generators={g: dict(props or {}) for g, props in raw["generators"].items()},
+        reference=CHAIN_REFERENCE,
+        references=(CHAIN_REFERENCE,),
+        oracle=raw["oracle"],
+        grid=(),
+        threadgroup=(),
+        template={},
+        timeout=max(s.timeout for s in stage_specs.values()),
+        tolerance=dict(raw["tolerance"]),
+        meta={"reference_impl": "the chain of the stages' default float32 references, "
+                                "each on the previous stages' references",
+              **dict(raw["meta"])},
+        stages=stages,
+        stage_specs=stage_specs,
+        composite_outputs=dict(raw["composite_outputs"]),
+    )
+    if validate:
+        _check_wiring(spec, path)
+        _check_expressions(spec, path)
+        _check_python(spec, path)
+        _check_generator_schemas(spec, path)
+    return spec
+
+
+def _check_wiring(spec: KernelSpec, path: str | Path) -> None:
+    """Every stage input and composite output names a tensor that exists, is made before it
+    is read, and has the dtype and shape the reader declares; stage sizes are the
+    composite's."""
+    tensors = {t.name: t for t in spec.inputs}
+    for i, stage in enumerate(spec.stages):
+        stage_spec = spec.stage_specs[stage.kernel]
+        where = f"{path}: field stages[{i}]"
+        missing_sizes = [s for s in stage_spec.sizes if s not in spec.sizes]
+        if missing_sizes:
+            raise SpecError(f"{where}/kernel: {stage.kernel!r} needs sizes "
+                            f"{', '.join(missing_sizes)}, which are not in sizes "
+                            f"{list(spec.sizes)}")
+        wanted = [t.name for t in stage_spec.inputs]
+        if sorted(stage.inputs) != sorted(wanted):
+            raise SpecError(f"{where}/inputs: must give exactly the inputs of {stage.kernel!r} "
+                            f"({', '.join(wanted)}); it gives {', '.join(stage.inputs) or 'none'}")
+        for t in stage_spec.inputs:
+            _check_source(tensors, stage.inputs[t.name], t, f"{where}/inputs/{t.name}")
+        tensors.update({f"{stage.kernel}.{t.name}": t for t in stage_spec.outputs})
+    if sorted(spec.composite_outputs) != sorted(t.name for t in spec.outputs):
+        raise SpecError(f"{path}: field composite_outputs: must name a stage output for each "
+                        f"output ({', '.join(t.name for t in spec.outputs)})")
+    for t in spec.outputs:
+        source = spec.composite_outputs[t.name]
+        if "." not in source:
+            raise SpecError(f"{path}: field composite_outputs/{t.name}: {source!r} is not "
+                            "`<stage kernel>.<output>`")
+        _check_source(tensors, source, t, f"{path}: field composite_outputs/{t.name}")
+
+
+def _check_source(tensors: Mapping[str, Tensor], source: str, reader: Tensor, where: str) -> None:
+    if source not in tensors:
+        made = ", ".join(tensors)
+        raise SpecError(f"{where}: {source!r} is neither a composite input nor an output of an "
+                        f"earlier stage (available: {made})")
+    got = tensors[source]
+    if got.dtype != reader.dtype or [str(d) for d in got.shape] != [str(d) for d in reader.shape]:
+        raise SpecError(f"{where}: {source!r} is {got.dtype} {list(got.shape)}, but it is read "
+                        f"as {reader.dtype} {list(reader.shape)}")
 
 
 def _check_expressions(spec: KernelSpec, path: str | Path) -> None:
@@ -310,6 +486,8 @@ def _check_python(spec: KernelSpec, path: str | Path) -> None:
         "oracle": [spec.oracle],
     }
     for filename, field_name, params in _ROLES:
+        if spec.is_composite and field_name in ("reference", "references"):
+            continue  # the chain of the stages' references (fixturepipe.composite)
         file = spec.folder / filename
         try:
             functions = top_level_functions(file)
@@ -374,13 +552,15 @@ def _check_generator_schemas(spec: KernelSpec, path: str | Path) -> None:
 
 
 @functools.cache
-def _spec_validator() -> Any:
-    """A validator of :data:`SPEC_SCHEMA`, the schema itself checked once per process."""
+def _spec_validator(composite: bool = False) -> Any:
+    """A validator of :data:`SPEC_SCHEMA` (or :data:`COMPOSITE_SCHEMA`), the schema itself
+    checked once per process."""
     import jsonschema
 
-    cls = jsonschema.validators.validator_for(SPEC_SCHEMA)
-    cls.check_schema(SPEC_SCHEMA)
-    return cls(SPEC_SCHEMA)
+    schema = COMPOSITE_SCHEMA if composite else SPEC_SCHEMA
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
 
 
 def _raise_best_error(validator: Any, instance: Any) -> None:
