@@ -8,7 +8,7 @@ from fixturepipe import (
     binio,
     compare,
     composite,
-    composite_reference,
+    composite_bisect,
     diagnosis,
     error_map,
     fixture_io,
@@ -52,14 +52,14 @@ def bisect(smk, spec, fixture, result):
             outputs[s.kernel] = fixture_io.read_outputs(
                 folder, spec.stage_specs[s.kernel],
                 composite.stage_fixture(spec, fixture, s.kernel))
-        stages, first = composite_reference.bisect(spec, fixture, inputs, outputs, runs)
+        stages, first = composite_bisect.bisect(spec, fixture, inputs, outputs, runs)
     except binio.FixtureFileError as exc:
         result.update(stages=[], first_failing_stage=None, passed=False)
         result["failures"].append(f"the stage bisect could not read its files: {exc}")
         return
     result.update(stages=stages, first_failing_stage=first)
     if first is not None and not result["passed"]:
-        result["failures"].append(composite_reference.first_failure_sentence(stages, first))
+        result["failures"].append(composite_bisect.first_failure_sentence(stages, first))
 
 
 def main(smk):
