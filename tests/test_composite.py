@@ -101,6 +101,28 @@ def test_a_sign_flip_in_recompute_w_u_is_bisected_to_recompute_w_u(project: Path
     assert "FAIL (stage recompute_w_u)" in report
 
 
+def test_a_stage_that_fails_to_compile_stops_the_stages_after_it(project: Path) -> None:
+    metal = project / "kernels" / "chunk_scaled_dot_kkt" / "chunk_scaled_dot_kkt.metal"
+    original = metal.read_text()
+    metal.write_text("this is not Metal;\n" + original)
+    try:
+        proc = snakemake(project, "-j2", "verify")
+        result = compare_json(project)
+        runs = {s: json.loads((project / paths.stage_run_dir("cpu", COMPOSITE, "tiny", s)
+                               / "run.json").read_text()) for s in STAGES}
+    finally:
+        metal.write_text(original)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert runs["chunk_local_cumsum"]["status"] == "ok"
+    assert runs["chunk_scaled_dot_kkt"]["error"] == "MetalCompileError"
+    for later in STAGES[2:]:
+        assert runs[later]["error"] == "UpstreamStageFailed", later
+    assert result["failing_metric"] == "kernel_error"
+    assert result["kernel_error"]["message"].startswith("stage chunk_scaled_dot_kkt: ")
+    assert result["first_failing_stage"] == "chunk_scaled_dot_kkt"
+    assert "FAIL (stage chunk_scaled_dot_kkt)" in proc.stdout
+
+
 # -- the spec's wiring is checked at load time ---------------------------------------------
 
 def composite_folder(tmp_path: Path, edit: dict) -> Path:
