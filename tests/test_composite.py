@@ -99,6 +99,8 @@ def test_a_sign_flip_in_recompute_w_u_is_bisected_to_recompute_w_u(project: Path
     assert line in report
     assert "FAIL (stage recompute_w_u)" in proc.stdout  # the table
     assert "FAIL (stage recompute_w_u)" in report
+    assert f"| {COMPOSITE} | tiny | chunk_tri_solve_invert | PASS |" in report
+    assert f"| {COMPOSITE} | tiny | recompute_w_u | FAIL (first) |" in report
 
 
 def test_a_stage_that_fails_to_compile_stops_the_stages_after_it(project: Path) -> None:

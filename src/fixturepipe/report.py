@@ -70,7 +70,13 @@ def build(
             "reasons": reasons,
             "kernel_error": c.get("kernel_error"),
             "outputs": c.get("outputs", {}),
-            # A composite kernel's bisect: the first stage out of its own tolerance.
+            # A composite kernel's bisect: each stage vs its own reference on the same
+            # upstream kernel outputs, and the first stage out of its own tolerance.
+            "stages": [{"stage": st["stage"], "passed": st["passed"],
+                        "failing_metric": st.get("failing_metric"),
+                        "rel_rms": _worst(st, "rel_rms") if st.get("outputs") else None,
+                        "max_ulp": _worst(st, "max_ulp") if st.get("outputs") else None}
+                       for st in c.get("stages", [])],
             "first_failing_stage": c.get("first_failing_stage"),
         })
     keys = {f"/{r['kernel']}/{r['fixture']}/" for r in rows}
@@ -172,6 +178,21 @@ def markdown(report: Mapping[str, Any]) -> str:
     problems = failure_lines(report)
     if problems:
         out += ["", "## Failures", ""] + [f"- {line}" for line in problems]
+    composites = [r for r in report["fixtures"] if r.get("stages")]
+    if composites:
+        out += ["", "## Composite kernels, stage by stage", "",
+                "Each stage's kernel output vs that stage's own reference on the same upstream "
+                "kernel outputs, under the stage kernel's tolerance.", "",
+                "| kernel | fixture | stage | verdict | rel RMS | max ULP | failing metric |",
+                "|---|---|---|---|---|---|---|"]
+        for r in composites:
+            for st in r["stages"]:
+                first = " (first)" if st["stage"] == r["first_failing_stage"] else ""
+                out.append(
+                    f"| {r['kernel']} | {r['fixture']} | {st['stage']} | "
+                    f"{'PASS' if st['passed'] else 'FAIL'}{first} | "
+                    f"{_fmt(st['rel_rms'], 'f')} | {_fmt(st['max_ulp'], 'ulp')} | "
+                    f"{st['failing_metric'] or '-'} |")
     out += ["", "## Errors vs the float64 oracle", "",
             "| kernel | fixture | output | kernel max ULP | reference max ULP | kernel rel L2 |"
             " reference rel L2 |", "|---|---|---|---|---|---|---|"]
