@@ -1,8 +1,9 @@
 """profiles/slurm on a real single-node Slurm cluster (tests/slurm_cluster.py starts it).
 
-The project is the tiny two-fixture kernel of test_mutants_pipeline (about 20
-mutants), so a cluster run stays within a minute or two: a Slurm job costs
-about 12 s of submission and polling however small it is.
+The project is the tiny two-fixture kernel of test_mutants_pipeline, its mutants
+sampled to 17 of 36 (at most 2 per operator: two mutant batches of the profile's 16,
+one wave on a 2-core node), so a cluster run stays within a minute or two: a Slurm
+job costs about 12 s of submission and polling however small it is.
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmCluster]:
 
 
 def tiny_project(root: Path) -> Path:
-    """The tiny kernel's project with its survivor listed, and the Slurm profile."""
+    """The tiny kernel's project with its survivor listed, its mutants sampled, and the
+    Slurm profile."""
     root.mkdir(parents=True)
     _project(root)
-    _write_config(root, EQUIVALENT)
+    _write_config(root, EQUIVALENT, sample={"tiny_tri": 2})
     shutil.copytree(REPO / "profiles", root / "profiles")
     return root
 
@@ -88,7 +90,9 @@ def test_verify_and_mutants_through_slurm_match_a_local_run(
     # Batches: both fixtures' chains in one Slurm job, the mutants in batches of the
     # profile's size; the kill matrix, verify and the gate run on the submitting host.
     mutants = len(list((local / "artifacts/mutants/tiny_tri/results").glob("*.json"))) // 2
+    assert mutants == 17
     size = group_components(remote)
+    assert math.ceil(mutants / size["mutants"]) == 2, "two mutant batches"
     expected = math.ceil(2 / size["fixture"]) + math.ceil(mutants / size["mutants"])
     assert len(SUBMITTED.findall(out)) == expected, out[-4000:]
     # The partition came from SBATCH_PARTITION; no account was given, and the run says so.
