@@ -9,6 +9,7 @@ from fixturepipe.mutation.killmatrix import (
     build_kill_matrix,
     equivalences_for,
     mutant_status,
+    stale_message,
     summary_line,
     survivor_message,
 )
@@ -130,3 +131,62 @@ def test_an_equivalence_without_a_reason_is_refused_with_the_fix() -> None:
         assert str(info.value) == (
             "config mutants.equivalent: the entry for k/m has no reason; write why the mutant "
             "cannot change any output")
+
+
+def test_a_sampled_run_says_so_in_scores_sample_and_summary() -> None:
+    """A run over a sample of today's mutants is scored over what ran, labelled a SAMPLE
+    everywhere, and an equivalent entry for a mutant outside the sample is not stale."""
+    ran = [_result(0, "sign_flip_00000001", {"seed": ["nan"]}),
+           _result(1, "sign_flip_00000002", {"seed": []}),
+           _result(2, "loop_bound_00000003_end_plus", {"seed": ["crash"]})]
+    population = [r["mutant"] for r in ran] + ["sign_flip_00000004", "loop_bound_00000005"]
+    equivalent = {"sign_flip_00000004": "not run, still today's", "gone_0000000f": "edited"}
+    m = build_kill_matrix("k", "cpu", ["seed"], "seed", ran, equivalent,
+                          population=population, sample_per_operator=2)
+    label = "SAMPLE of 3 of 5 mutants (at most 2 per operator, by name hash)"
+    assert m["sample"] == {
+        "per_operator": 2, "run": 3, "of": 5,
+        "rule": "at most 2 mutants per operator, those whose sha256(name) sorts first",
+        "by_operator": {"loop_bound": {"run": 1, "of": 2}, "sign_flip": {"run": 2, "of": 3}}}
+    assert m["score"]["matrix"] == {"killed": 2, "scored": 3, "score": 0.666667, "scope": label}
+    assert m["score"]["seed"]["scope"] == label
+    assert m["stale_equivalences"] == ["gone_0000000f"]
+    assert summary_line(m) == (
+        "mutants k: score 66.7% on the matrix, 66.7% on the seed fixture 'seed' alone; "
+        f"3 mutants: 2 killed, 1 survived, 0 equivalent, 0 stillborn; {label}: the other 2 "
+        "were not run, so this score is an estimate, not a gate over every mutant")
+    without = build_kill_matrix("k", "cpu", ["seed"], "seed", ran, equivalent,
+                                population=population)
+    assert without["sample"] is None and without["score"]["matrix"]["scope"] == "all mutants"
+    assert without["stale_equivalences"] == ["gone_0000000f"]
+    alone = build_kill_matrix("k", "cpu", ["seed"], "seed", ran, equivalent)
+    assert alone["stale_equivalences"] == ["gone_0000000f", "sign_flip_00000004"]
+
+
+def test_rows_keep_each_fixtures_diagnosis() -> None:
+    result = _result(0, "sign_flip_00000001", {"seed": ["nan"], "heads": []})
+    result["fixtures"]["seed"]["diagnosis"] = "rows 3-5 of chunk 0 differ"
+    result["fixtures"]["heads"]["diagnosis"] = ""
+    m = build_kill_matrix("k", "cpu", ["seed", "heads", "chunks"], "seed", [result], {})
+    assert m["mutants"][0]["diagnoses"] == {"seed": "rows 3-5 of chunk 0 differ"}
+    assert m["mutants"][0]["cells"] == {"seed": ["nan"], "heads": []}
+
+
+def test_the_stale_entry_sentence_whole() -> None:
+    results = [_result(0, "precision_loss_89abcdef", {"seed": []}),
+               _result(1, "sign_flip_11112222", {"seed": []})]
+    equivalent = {"precision_loss_0123abcd": "r", "gone_01234567": "r"}
+    m = build_kill_matrix("kern", "cpu", ["seed"], "seed", results, equivalent)
+    assert stale_message(m, "report.md") == (
+        "2 entry(ies) of mutants.equivalent in config/config.yaml for kern name no mutant of "
+        "today's source (stale: the code they named was edited or removed): gone_01234567, "
+        "precision_loss_0123abcd. Surviving mutants of the same operator, one of which may be "
+        "the listed mutant under its new name: precision_loss_89abcdef (diffs in report.md). "
+        "Check that the reason still holds for the code as it is now, then update the entry's "
+        "name, or remove the entry.")
+    m = build_kill_matrix("kern", "cpu", ["seed"], "seed", results, {"gone_01234567": "r"})
+    assert stale_message(m, "report.md") == (
+        "1 entry(ies) of mutants.equivalent in config/config.yaml for kern name no mutant of "
+        "today's source (stale: the code they named was edited or removed): gone_01234567. "
+        "Check that the reason still holds for the code as it is now, then update the entry's "
+        "name, or remove the entry.")
