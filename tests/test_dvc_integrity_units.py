@@ -201,3 +201,53 @@ def test_a_bad_listing_in_one_place_does_not_hide_a_good_one_in_the_next(repo: P
     bad.write_bytes(b"[]")  # the cache comes first; its copy does not hash to its name
     listing = dvc_integrity.load_dir_listing(repo, dir_hash)
     assert listing is not None and len(listing) >= 24
+
+
+def test_a_corrupted_dvc_object_is_named_with_its_md5_and_the_way_out(repo: Path) -> None:
+    """`dvc pull` fails on a corrupted object every time, so verify names the object."""
+    rel, path = first_file(repo)
+    golden_file = f"{rel}/{path.relative_to(repo / rel).as_posix()}"
+    md5 = hashlib.md5(path.read_bytes()).hexdigest()
+    manifest_md5 = hashlib.md5((repo / "artifacts/golden.sha256").read_bytes()).hexdigest()
+    assert dvc_integrity.corrupted_objects(repo, [golden_file, "artifacts/golden.sha256"]) == []
+    bad = hashlib.md5(b"bad").hexdigest()
+    for digest in (md5, manifest_md5):  # the cache is searched before the embedded remote
+        obj = repo / ".dvc/cache/files/md5" / digest[:2] / digest[2:]
+        obj.parent.mkdir(parents=True, exist_ok=True)
+        obj.write_bytes(b"bad")
+    found = dvc_integrity.corrupted_objects(
+        repo, [golden_file, "artifacts/golden.sha256", "not/pinned.bin"])
+    assert found == [
+        f"The DVC object .dvc/cache/files/md5/{md5[:2]}/{md5[2:]} (for {golden_file}) is "
+        f"corrupted: its md5 is {bad}, not {md5}, so `dvc pull` cannot restore {golden_file} and "
+        "will fail again. Replace that object with a good copy (`dvc push` from a clone whose "
+        "file is intact), or delete it and accept the fixture anew: "
+        f"{dvc_integrity.ACCEPT_HINT}.",
+        f"The DVC object .dvc/cache/files/md5/{manifest_md5[:2]}/{manifest_md5[2:]} (for "
+        f"artifacts/golden.sha256) is corrupted: its md5 is {bad}, not {manifest_md5}, so "
+        "`dvc pull` cannot restore artifacts/golden.sha256 and will fail again. Replace that "
+        "object with a good copy (`dvc push` from a clone whose file is intact), or delete it "
+        f"and accept the fixture anew: {dvc_integrity.ACCEPT_HINT}.",
+    ]
+    (repo / "dvc.lock").unlink()
+    assert dvc_integrity.corrupted_objects(repo, [golden_file]) == []
+
+
+def test_an_edited_manifest_line_is_blamed_on_the_manifest_not_the_file() -> None:
+    from fixturepipe.golden import IntegrityProblem
+
+    altered = IntegrityProblem("artifacts/fixtures/k/f/a.bin", "1" * 64, "2" * 64)
+    missing = IntegrityProblem("artifacts/fixtures/k/f/b.bin", "3" * 64, None)
+    changed = IntegrityProblem("artifacts/fixtures/k/g/c.bin", "4" * 64, "5" * 64)
+    in_dir = IntegrityProblem("artifacts/fixtures/k/h/d.bin", "6" * 64, "7" * 64)
+    integrity = [altered, missing, changed, in_dir]
+    manifest = dvc_integrity.Problem("artifacts/golden.sha256", "md5 differs")
+    lock = [manifest, dvc_integrity.Problem(changed.path, "md5 differs"),
+            dvc_integrity.Problem("artifacts/fixtures/k/h", "md5 differs")]
+    blamed = dvc_integrity.blame_manifest(integrity, lock)
+    assert [p.manifest_edited for p in blamed] == [True, False, False, False]
+    assert blamed[0] == IntegrityProblem(altered.path, altered.expected, altered.actual, True)
+    assert blamed[1:] == [missing, changed, in_dir]
+    assert dvc_integrity.blame_manifest(integrity, lock[1:]) == integrity
+    near = dvc_integrity.Problem("artifacts/fixtures/k/h.bin", "md5 differs")
+    assert dvc_integrity.blame_manifest([in_dir], [manifest, near])[0].manifest_edited

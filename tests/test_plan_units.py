@@ -7,6 +7,7 @@ and pin what a valid config turns into.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -242,3 +243,64 @@ def test_an_unknown_fixture_key_error_names_it() -> None:
     with pytest.raises(KeyError) as info:
         p.fixture(KERNEL, "absent")
     assert info.value.args == (f"{KERNEL}/absent",)
+
+
+def test_a_float_written_without_a_dot_gets_its_yaml_spelling_in_the_message() -> None:
+    """YAML 1.1 reads ``1e-6`` as a string; the message shows the spelling it reads as a float."""
+    spellings = {"1e-6": "1.0e-6", "2E3": "2.0e+3", "1.5e-3": "1.5e-3", " 3e+2": "3.0e+2"}
+    fixtures = [fixture(f"f{i}", tolerance={"rel_l2": text})
+                for i, text in enumerate(spellings)]
+    with pytest.raises(config_checks.ConfigError) as info:
+        config_checks.check_schema(config_of(fixtures), str(REPO / "config/schema.yaml"),
+                                   CONFIGFILE)
+    message = str(info.value)
+    for i, (text, spelled) in enumerate(spellings.items()):
+        assert (f"fixture 'f{i}' (fixtures[{i}]), field tolerance.rel_l2: {text!r} is not of "
+                f"type 'number'; YAML reads {text} as a string (a YAML float needs a dot, e.g. "
+                f"{spelled}).") in message, message
+    with pytest.raises(config_checks.ConfigError) as info:
+        config_checks.check_schema(config_of([fixture("w", tolerance={"rel_l2": "tiny"})]),
+                                   str(REPO / "config/schema.yaml"), CONFIGFILE)
+    assert "YAML reads" not in str(info.value)
+
+
+def handmade(project: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """A hand-made fixture folder ``handmade/`` and the config entry importing it (pinned)."""
+    folder = project / "handmade"
+    folder.mkdir()
+    names = [f"{KERNEL}_input_a_strict.bin", f"{KERNEL}_a_inv_ref.bin", f"{KERNEL}_meta.json"]
+    for name in names[:2]:
+        (folder / name).write_bytes(name.encode())
+    (folder / names[2]).write_text(json.dumps(meta))
+    pins = {n: manifest.sha256_file(folder / n) for n in names}
+    return {"name": "hand", "kernel": KERNEL, "import": {"folder": "handmade", "sha256": pins}}
+
+
+def test_an_imported_fixture_takes_its_sizes_from_its_meta_file(project: Path) -> None:
+    raw = handmade(project, {"B": 2, "T": 128, "H": 3, "BT": 64, "seed": "0x00000007"})
+    p = plan.build(config_of([raw]), project, [CONFIGFILE])
+    (f,) = p.fixtures
+    assert f.sizes == {"B": 2, "T": 128, "H": 3, "BT": 64}
+    assert p.imported_files(KERNEL, "hand") == [
+        f"handmade/{KERNEL}_input_a_strict.bin", f"handmade/{KERNEL}_a_inv_ref.bin",
+        f"handmade/{KERNEL}_meta.json"]
+    assert plan.build(config_of([{**raw, "sizes": {"B": 2, "H": 3}}]), project).fixtures[0].sizes \
+        == {"B": 2, "T": 128, "H": 3, "BT": 64}
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([{**raw, "sizes": {"B": 2, "T": 64, "H": 3}}]), project,
+                   [CONFIGFILE])
+    assert ("fixture 'hand' (fixtures[0]), field sizes.T: 64, but the imported meta file says "
+            "128.") in str(info.value)
+    assert plan.build(config_of([fixture("g")]), project).imported_files(KERNEL, "g") == []
+
+
+def test_code_lists_the_script_what_it_imports_and_the_kernels_python() -> None:
+    p = plan.build(config_of([fixture("f")]), REPO)
+    inputs = p.code("inputs", KERNEL)
+    assert inputs == sorted(inputs) and p.code("inputs.py", KERNEL) == inputs
+    assert "scripts/inputs.py" in inputs and "src/fixturepipe/kernel_python.py" in inputs
+    assert f"kernels/{KERNEL}/generators.py" in inputs
+    assert f"kernels/{KERNEL}/reference.py" not in inputs
+    assert "src/fixturepipe/kernel_lib/chunks.py" in inputs
+    assert all(not path.startswith("/") for path in inputs)
+    assert not [path for path in p.code("inputs") if path.startswith("kernels/")]
