@@ -71,3 +71,20 @@ def test_tolerances_accepting_zeros_or_poison_are_named() -> None:
         ref = {"o": np.ones(8, dtype)}
         assert not compare.compare({"o": poison.poisoned((8,), dtype)}, ref, None, {})["passed"]
 
+
+
+def test_no_tolerance_at_all_accepts_zeros_and_the_sentence_says_what_to_do() -> None:
+    ones = {"o": np.ones(8, np.float32)}
+    assert compare.vacuous(ones, None, {}) == [
+        "o: the tolerances accept an all-zero output ((none set)); tighten them, or change the "
+        "fixture so its reference is not all zero",
+    ]
+
+
+def test_an_oracle_tolerance_that_rejects_zeros_makes_the_fixture_not_vacuous() -> None:
+    """The fake output is judged as verify judges it: against the float64 oracle too."""
+    ones = {"o": np.ones(8, np.float32)}
+    oracle = {"o": np.full(8, 5.0)}
+    assert compare.vacuous(ones, oracle, {"max_abs": 1.0}, {"max_abs": 1.0}) == []
+    assert compare.vacuous(ones, oracle, {"max_abs": 1.0}, {"max_abs": 5.0}) != []
+    assert compare.vacuous(ones, None, {"max_abs": 1.0}) != []
