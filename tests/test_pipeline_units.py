@@ -101,6 +101,24 @@ def test_blocks_are_drawn_batch_then_chunk_then_head(name: str, params: dict) ->
                     err_msg=f"block (b={b}, chunk={chunk}, head={head}) is not draw {draw}")
 
 
+def test_chunk_helpers_pad_the_last_partial_chunk_and_mark_its_real_rows() -> None:
+    """kernel_lib.chunks, which the family kernels' references block their inputs with:
+    T = 5 in chunks of 2 is 3 chunks, the last one holding one real row and one zero row."""
+    from fixturepipe.kernel_lib import chunks
+
+    assert [chunks.num_chunks(t, 2) for t in (1, 2, 5, 6)] == [1, 1, 3, 3]
+    np.testing.assert_array_equal(chunks.valid_rows(5, 2),
+                                  [[True, True], [True, True], [True, False]])
+    a = np.arange(2 * 5 * 3 * 4, dtype=np.float32).reshape(2, 5, 3, 4) + 1  # [B, T, H, K]
+    blocks = chunks.padded_chunks(a, 2)
+    assert blocks.shape == (2, 3, 3, 2, 4)  # [B, NT, H, chunk, K]
+    np.testing.assert_array_equal(blocks[1, 1, 2], a[1, 2:4, 2])
+    np.testing.assert_array_equal(blocks[:, 2, :, 1], 0)
+    np.testing.assert_array_equal(chunks.unchunk(blocks, 5), a)
+    assert [(b, s.start, s.stop, h) for b, s, h in chunks.chunk_slices(1, 5, 2, 2)] == [
+        (0, 0, 2, 0), (0, 0, 2, 1), (0, 2, 4, 0), (0, 2, 4, 1), (0, 4, 5, 0), (0, 4, 5, 1)]
+
+
 def test_dirty_upper_changes_input_but_not_reference() -> None:
     clean = generate("random_strict_lower", 5, SIZES, {})
     dirty = generate("random_strict_lower", 5, SIZES, {"dirty_upper": True})
