@@ -155,6 +155,10 @@ def test_golden_remove_command_reports_what_it_removed(tmp_path: Path, monkeypat
     ]
     assert not (tmp_path / paths.golden_dir(KERNEL, "b")).exists()
     assert golden.golden_fixtures(golden.read_manifest(tmp_path)) == {(KERNEL, "a")}
+    monkeypatch.setattr(golden.sys, "argv", ["golden.py", "remove", f"{KERNEL}/a"])
+    assert golden.main() == 0  # `python -m fixturepipe.golden remove ...`
+    assert capsys.readouterr().out.startswith(f"golden remove: removed {KERNEL}/a (")
+    assert golden.read_manifest(tmp_path) == {}
 
 
 def test_integrity_names_altered_and_missing_files_with_both_hashes(tmp_path: Path) -> None:
