@@ -104,9 +104,14 @@ def main() -> int:
                         help="score the existing mutants/ results instead of running mutmut")
     parser.add_argument("--wall-seconds", type=float,
                         help="with --reuse: the wall time of the run(s) that made the results")
+    parser.add_argument("--cpu-seconds", type=float,
+                        help="with --reuse: their CPU time (user + system, mutmut and children)")
+    parser.add_argument("--load", type=float,
+                        help="with --reuse: the 1-minute load average when they started")
+    parser.add_argument("--how", help="with --reuse: the commands that made the results")
     args = parser.parse_args()
 
-    load = os.getloadavg()[0]
+    load = args.load if args.reuse and args.load is not None else os.getloadavg()[0]
     seconds, cpu = (None, None) if args.reuse else run_mutmut(args.jobs)
     codes = results(ROOT)
     if not codes:
@@ -144,7 +149,9 @@ def main() -> int:
 
     if not args.no_write and (seconds is not None or args.wall_seconds):
         seconds = seconds if seconds is not None else args.wall_seconds
-        cpu = cpu if cpu is not None else float("nan")
+        cpu = cpu if cpu is not None else (args.cpu_seconds or float("nan"))
+        stopped_run = (f"`.venv/bin/mutmut run --max-children {args.jobs}` (stopped before "
+                       "the end; its wall time given)")
         modules = "\n".join(f"| {m} | {c} |" for m, c in sorted(per_module.items()))
         write_section(BENCHMARKS_MD, TITLE, (
             f"## {TITLE}\n\n"
@@ -155,9 +162,9 @@ def main() -> int:
             "is shared with other jobs on its 2 cores, so the time is pessimistic.  \n"
             + (f"Command: `make mutation-self` (= `.venv/bin/python bench/self_mutation.py "
                f"--jobs {args.jobs}`)\n\n" if not args.reuse else
-               f"Command: `.venv/bin/mutmut run --max-children {args.jobs}` (stopped before the "
-               "end; its wall time given), scored by `.venv/bin/python bench/self_mutation.py "
-               f"--reuse --wall-seconds {seconds:.0f}`\n\n")
+               f"Command: {args.how or stopped_run}, scored by "
+               f"`.venv/bin/python bench/self_mutation.py --reuse --wall-seconds {seconds:.0f}"
+               + (f" --cpu-seconds {cpu:.0f}" if cpu == cpu else "") + "`\n\n")
             +
             "| measure | value |\n|---|---|\n"
             f"| mutants | {len(codes)} |\n"
