@@ -89,6 +89,7 @@ def test_a_sign_flip_in_recompute_w_u_is_bisected_to_recompute_w_u(project: Path
         assert proc.returncode == 1, proc.stdout + proc.stderr
         result = compare_json(project)
         report = (project / paths.VERIFY_DIR / "report.md").read_text()
+        html = (project / paths.VERIFY_DIR / "report.html").read_text()
     finally:
         metal.write_text(original)
     assert not result["passed"]
@@ -101,6 +102,7 @@ def test_a_sign_flip_in_recompute_w_u_is_bisected_to_recompute_w_u(project: Path
     assert "FAIL (stage recompute_w_u)" in report
     assert f"| {COMPOSITE} | tiny | chunk_tri_solve_invert | PASS |" in report
     assert f"| {COMPOSITE} | tiny | recompute_w_u | FAIL (first) |" in report
+    assert '<td>recompute_w_u</td><td class="verdict FAIL">FAIL (first)</td>' in html
 
 
 def test_a_stage_that_fails_to_compile_stops_the_stages_after_it(project: Path) -> None:

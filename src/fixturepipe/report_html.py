@@ -111,6 +111,21 @@ def _figure(path: str, kind: str, output: str) -> str:
             "</figure>")
 
 
+def _stages_table(row: Mapping[str, Any]) -> str:
+    """A composite kernel's bisect: each stage vs its own reference on the same upstream
+    kernel outputs, the first one out of tolerance marked."""
+    out = ['<table class="stages"><tr><th>stage</th><th>verdict</th><th>rel RMS</th>'
+           "<th>max ULP</th><th>failing metric</th></tr>"]
+    for st in row["stages"]:
+        verdict = "PASS" if st["passed"] else "FAIL"
+        first = " (first)" if st["stage"] == row.get("first_failing_stage") else ""
+        out.append(f'<tr><td>{_e(st["stage"])}</td><td class="verdict {verdict}">'
+                   f"{verdict}{first}</td><td class=\"num\">{_e(_fmt(st['rel_rms']))}</td>"
+                   f"<td class=\"num\">{_e(_fmt(st['max_ulp']))}</td>"
+                   f"<td>{_e(st['failing_metric'] or '-')}</td></tr>")
+    return "\n".join([*out, "</table>"])
+
+
 def _section(row: Mapping[str, Any], result: Mapping[str, Any],
              figures: Mapping[str, Mapping[str, str]]) -> str:
     k, f = row["kernel"], row["fixture"]
@@ -121,6 +136,8 @@ def _section(row: Mapping[str, Any], result: Mapping[str, Any],
            f"<p>backend <code>{_e(row['backend'])}</code>; "
            f"{'golden' if row['golden'] else 'candidate (not golden yet)'}</p>"]
     out += [f'<p class="failure">{_e(reason)}</p>' for reason in row["reasons"]]
+    if row.get("stages"):
+        out.append(_stages_table(row))
     for name, entry in row["outputs"].items():
         found = entry.get("diagnosis")
         if found:
