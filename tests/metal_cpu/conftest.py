@@ -13,9 +13,19 @@ from fixturepipe.metal_cpu import toolchain
 
 @pytest.fixture(scope="session", autouse=True)
 def _hermetic_kernel_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Compile into a per-session cache so results never depend on an earlier run."""
+    """Compile into a per-run cache so results never depend on an earlier run.
+
+    Under pytest-xdist the workers of one run share it (their base temp folders sit in
+    the run's own folder): a kernel that tests on both workers build is compiled once.
+    The cache's per-binary lock makes concurrent compiles of one kernel wait for the first.
+    """
     old = os.environ.get("FIXTUREPIPE_CACHE_DIR")
-    os.environ["FIXTUREPIPE_CACHE_DIR"] = str(tmp_path_factory.mktemp("metal_cpu_cache"))
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # pytest-<n>/, this run's; the workers' are pytest-<n>/popen-gw<i>/
+    cache = base / "metal_cpu_cache"
+    cache.mkdir(exist_ok=True)
+    os.environ["FIXTUREPIPE_CACHE_DIR"] = str(cache)
     yield
     if old is None:
         del os.environ["FIXTUREPIPE_CACHE_DIR"]
