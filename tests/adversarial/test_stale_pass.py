@@ -24,21 +24,23 @@ PROVENANCE = f"artifacts/runs/cpu/{KERNEL}/a/run.provenance.json"
 
 
 @pytest.fixture(scope="module")
-def verified(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_project(tmp_path_factory.mktemp("stale"), [fixture("a")], backend="cpu")
+def verified(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A verified project and a snapshot of it (artifacts, Snakemake's records, mtimes)."""
+    base = tmp_path_factory.mktemp("stale")
+    root = make_project(base / "project", [fixture("a")], backend="cpu")
     proc = snakemake(root, "-j2", "verify")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return root
+    return root, Path(shutil.copytree(root, base / "snapshot", symlinks=True))
 
 
 @pytest.fixture
-def project(verified: Path) -> Iterator[Path]:
-    """The verified project; the kernel source is restored (and verify rerun) afterwards."""
-    original = (verified / METAL).read_text()
-    yield verified
-    (verified / METAL).write_text(original)
-    proc = snakemake(verified, "-j2", "verify")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+def project(verified: tuple[Path, Path]) -> Iterator[Path]:
+    """The verified project; put back from the snapshot afterwards (same path: Snakemake
+    records inputs by absolute path, so a copy elsewhere would rerun everything)."""
+    root, snapshot = verified
+    yield root
+    shutil.rmtree(root)
+    shutil.copytree(snapshot, root, symlinks=True)
 
 
 def write_zeros_kernel(path: Path) -> None:
