@@ -1,9 +1,9 @@
 """Benchmark profiles/slurm: the mutation run locally vs through a single-node Slurm.
 
-Starts the test cluster of tests/slurm_cluster.py (root; Debian's Slurm is
-installed if missing) on this machine, then, each in its own scratch copy of
-the project (the compile cache warmed once before, so neither run compiles more
-than the other):
+Each run in its own scratch copy of the project (the compile cache warmed once
+before, so neither run compiles more than the other); the test cluster of
+tests/slurm_cluster.py (root; Debian's Slurm is installed if missing) is up for
+the Slurm runs only:
 
 * an empty job through Slurm (`snakemake --profile profiles/slurm` of a
   one-rule workflow running `true`) against the same locally: the per-job
@@ -95,37 +95,39 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench_cluster-") as tmp_name:
         tmp = Path(tmp_name)
         cache = str(tmp / "compile-cache")
+
+        def project(name: str) -> tuple[Path, dict[str, str]]:
+            root = copy_project(tmp / name, args.fixtures)
+            return root, environment(root, FIXTUREPIPE_CACHE_DIR=cache)
+
+        # The local runs need no cluster (it is brought up only for the Slurm runs, so
+        # the machine's one test cluster is held for as short a time as possible).
+        snakemake(*project("warm"), f"-j{cores}", "mutants", *only)  # compiles every mutant
+        local, local_env = project("local")
+        local_run = snakemake(local, local_env, f"-j{cores}", "mutants", *only)
+        for name in ("empty-local", "empty-slurm"):
+            (tmp / name).mkdir()
+            (tmp / name / "Snakefile").write_text(EMPTY_SNAKEFILE)
+            shutil.copytree(REPO / "profiles" / "slurm", tmp / name / "slurm")
+        env = environment(FIXTUREPIPE_CACHE_DIR=cache)
+        empty_local = snakemake(tmp / "empty-local", env, "-j1", "done_1.txt").seconds
         with running_cluster(tmp / "slurm"):
             # The empty job: Slurm's share of one job, with nothing to do.
-            for name in ("empty-local", "empty-slurm"):
-                (tmp / name).mkdir()
-                (tmp / name / "Snakefile").write_text(EMPTY_SNAKEFILE)
-                shutil.copytree(REPO / "profiles" / "slurm", tmp / name / "slurm")
-            env = environment(FIXTUREPIPE_CACHE_DIR=cache)
-            empty_local = snakemake(tmp / "empty-local", env, "-j1", "done_1.txt").seconds
             empty_slurm = snakemake(tmp / "empty-slurm", env, "--profile", "slurm",
                                     "done_1.txt").seconds
-
-            def project(name: str) -> tuple[Path, dict[str, str]]:
-                root = copy_project(tmp / name, args.fixtures)
-                return root, environment(root, FIXTUREPIPE_CACHE_DIR=cache)
-
-            snakemake(*project("warm"), f"-j{cores}", "mutants", *only)  # compiles every mutant
-            local, local_env = project("local")
-            local_run = snakemake(local, local_env, f"-j{cores}", "mutants", *only)
             remote, remote_env = project("slurm-run")
             slurm_run = snakemake(remote, remote_env, "--profile", "profiles/slurm", "mutants",
                                   *only)
             ids = SUBMITTED.findall(slurm_run.output)
             batches = batch_seconds(ids)
-            results = local / "artifacts" / "mutants"
-            mutants = len(list(results.glob("*/results/*.provenance.json")))
-            matrices = sorted(results.glob("*/kill_matrix.json"))
-            same = bool(matrices) and all(
-                (remote / p.relative_to(local)).read_bytes() == p.read_bytes() for p in matrices
-            )
-            local_jobs = local_run.output.count("Finished jobid")
-            profile = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
+        results = local / "artifacts" / "mutants"
+        mutants = len(list(results.glob("*/results/*.provenance.json")))
+        matrices = sorted(results.glob("*/kill_matrix.json"))
+        same = bool(matrices) and all(
+            (remote / p.relative_to(local)).read_bytes() == p.read_bytes() for p in matrices
+        )
+        local_jobs = local_run.output.count("Finished jobid")
+        profile = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
 
     overhead = empty_slurm - empty_local
     mean_batch = sum(batches) / len(batches)
