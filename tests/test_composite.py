@@ -79,6 +79,21 @@ def test_a_stage_edit_reruns_that_stage_and_the_ones_after_it_only(project: Path
                                  "chunk_fwd_o") | TAIL
 
 
+def test_a_stage_reference_edit_reruns_the_chain_reference_and_compare_only(
+    project: Path,
+) -> None:
+    """The chain reference and the bisect run the stages' reference.py; no stage job does."""
+    reference = project / "kernels" / "recompute_w_u" / "reference.py"
+    original = reference.read_text()
+    reference.write_text(original + "\n# an edit\n")
+    try:
+        planned = planned_jobs(project)
+    finally:
+        reference.write_text(original)
+    assert planned == {(f"reference_{COMPOSITE}", "tiny"), (f"compare_{COMPOSITE}", "tiny"),
+                       ("checksums", ""), ("verify", "")}
+
+
 def test_a_sign_flip_in_recompute_w_u_is_bisected_to_recompute_w_u(project: Path) -> None:
     metal = project / "kernels" / "recompute_w_u" / "recompute_w_u.metal"
     original = metal.read_text()
