@@ -30,7 +30,8 @@ def main(smk):
     backend = backends.resolve(smk.wildcards.backend)
     sources = {str(p.name): sha256_file(p) for p in stage_spec.code_files()}
     started = time.perf_counter()
-    upstream = sorted({up for up, _ in composite.stage(spec, kernel).upstream().values()})
+    wired = {up for up, _ in composite.stage(spec, kernel).upstream().values()}
+    upstream = [s.kernel for s in spec.stages if s.kernel in wired]  # in stage order
     folders = {up: paths.stage_run_dir(smk.wildcards.backend, spec.name, fixture.name, up)
                for up in upstream}
     runs = {up: json.loads(Path(f"{folders[up]}/run.json").read_text(encoding="utf-8"))

@@ -3,9 +3,11 @@
 A composite runs each stage's kernel on the previous stages' *kernel* outputs
 (one Snakemake job per stage, ``scripts/stage_kernel.py``), so a bug in one stage
 reaches the end-to-end output the way it would in production.  This module says,
-for one stage, which sizes, tolerance and arrays it gets; its references and the
-bisect are :mod:`fixturepipe.composite_reference` (kept apart so that a stage's
-kernel job does not depend on any ``reference.py``).
+for one stage, which sizes, tolerance and arrays it gets.  The chain reference
+(:mod:`fixturepipe.composite_reference`) and the bisect
+(:mod:`fixturepipe.composite_bisect`) run ``reference.py`` files and live apart, so
+that a stage's kernel job depends on no ``reference.py`` and the reference job not
+on the comparison code.
 """
 
 from __future__ import annotations
