@@ -11,11 +11,14 @@ from fixturepipe.mutation.generate import NAME_PATTERN as _MUTANT_NAME
 
 MUTATION = mutation_dag.settings(config)
 # `--config kernels=<name>` restricts the gate to those kernels (docs/pipeline.md).
-# A composite kernel has no Metal of its own (its stages are mutated as kernels).
-MUTANT_KERNELS = {
-    k: PLAN.specs[k]
-    for k in sorted({f.kernel for f in PLAN.targets})
-    if not PLAN.specs[k].is_composite
+_TARGETED = sorted({f.kernel for f in PLAN.targets})
+# A composite kernel has no Metal of its own: its stages' mutants run through its chain
+# (stage versus end to end, docs/mutants.md), beside their runs on the stages' fixtures.
+MUTANT_KERNELS = {k: PLAN.specs[k] for k in _TARGETED if not PLAN.specs[k].is_composite}
+COMPOSITES = {k: PLAN.specs[k] for k in _TARGETED if PLAN.specs[k].is_composite}
+# Kernels whose per-mutant jobs may be needed: the targeted ones and composites' stages.
+_MUTATED = MUTANT_KERNELS | {
+    s.kernel: c.stage_specs[s.kernel] for c in COMPOSITES.values() for s in c.stages
 }
 
 
@@ -27,7 +30,7 @@ localrules:
     mutants,
 
 
-for _kernel, _spec in MUTANT_KERNELS.items():
+for _kernel, _spec in _MUTATED.items():
 
     rule:
         name:
@@ -65,6 +68,9 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             f"../{ENV}"
         shell:
             "python scripts/mutant_run.py {log:q} {params.job:q} {params.files:q}"
+
+
+for _kernel, _spec in MUTANT_KERNELS.items():
 
     rule:
         name:
@@ -108,9 +114,97 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             "python scripts/mutant_matrix.py {log:q} {params.job:q} {params.files:q}"
 
 
+for _kernel, _spec in COMPOSITES.items():
+    for _stage in _spec.stages:
+        _later = [_spec.stage_specs[k] for k in mutation_dag.stages_from(_spec, _stage.kernel)]
+
+        rule:
+            name:
+                f"mutant_chain_{_kernel}_{_stage.kernel}"
+            input:
+                spec=str(_spec.path),
+                stage_specs=[str(s.path) for s in _later],
+                metal=[str(p) for s in _later for p in s.code_files()],
+                fixtures=lambda w, k=_kernel, s=_stage.kernel: mutation_dag.chain_fixture_files(
+                    PLAN, k, MUTATION["backend"], s
+                ),
+                code=mutation_dag.code_inputs(PLAN, "mutant_chain.py", _kernel),
+            output:
+                result=mutation_dag.chain_result_file(_kernel, _stage.kernel, "{mutant}"),
+                provenance=mutation_dag.chain_result_provenance(_kernel, _stage.kernel, "{mutant}"),
+            params:
+                content=fingerprint.content_param(
+                    PLAN.root,
+                    [_spec.path, *[s.path for s in _later],
+                     *[p for s in _later for p in s.code_files()],
+                     *mutation_dag.code_inputs(PLAN, "mutant_chain.py", _kernel)],
+                    with_toolchain=True,
+                ),
+                fixtures=lambda w, k=_kernel: mutation_dag.fixtures_params(PLAN, k, MUTATION["backend"]),
+                stage=_stage.kernel,
+                timeout=MUTATION["timeout"],
+                job=snakefile_support.job(
+                    f"mutant_chain_{_kernel}_{_stage.kernel}",
+                    lambda w, k=_kernel, s=_stage.kernel: {
+                        "fixtures": mutation_dag.fixtures_params(PLAN, k, MUTATION["backend"]),
+                        "stage": s,
+                        "timeout": MUTATION["timeout"],
+                    },
+                ),
+            log:
+                mutation_dag.chain_log_file(_kernel, _stage.kernel, "{mutant}"),
+            conda:
+                f"../{ENV}"
+            shell:
+                "python scripts/mutant_chain.py {log:q} {params.job:q}"
+
+    rule:
+        name:
+            f"mutant_matrix_{_kernel}"
+        input:
+            # Input functions: mutants are derived only when this target is built.
+            stage_results=lambda w, c=_spec: [
+                mutation_dag.result_file(s, m)
+                for s, names in mutation_dag.composite_mutants(c, config).items()
+                for m in names
+            ],
+            chain_results=lambda w, c=_spec: [
+                mutation_dag.chain_result_file(c.name, s, m)
+                for s, names in mutation_dag.composite_mutants(c, config).items()
+                for m in names
+            ],
+            spec=str(_spec.path),
+            metal=[str(p) for p in _spec.code_files()],
+            code=mutation_dag.code_inputs(PLAN, "mutant_composite_matrix.py"),
+        output:
+            matrix=mutation_dag.matrix_file(_kernel),
+            report=mutation_dag.report_file(_kernel),
+        params:
+            content=fingerprint.content_param(
+                PLAN.root,
+                [_spec.path, *_spec.code_files(),
+                 *mutation_dag.code_inputs(PLAN, "mutant_composite_matrix.py")],
+            ),
+            matrix=mutation_dag.composite_matrix_params(PLAN, _kernel, config),
+            backends=[MUTATION["backend"]],
+            job=snakefile_support.job(
+                f"mutant_matrix_{_kernel}",
+                {
+                    "matrix": mutation_dag.composite_matrix_params(PLAN, _kernel, config),
+                    "backends": [MUTATION["backend"]],
+                },
+            ),
+        log:
+            f"{LOGS}/mutants/{_kernel}/matrix.log",
+        conda:
+            f"../{ENV}"
+        shell:
+            "python scripts/mutant_composite_matrix.py {log:q} {params.job:q}"
+
+
 rule mutants:
     input:
-        matrices=[mutation_dag.matrix_file(k) for k in MUTANT_KERNELS],
+        matrices=[mutation_dag.matrix_file(k) for k in (*MUTANT_KERNELS, *COMPOSITES)],
         code=mutation_dag.code_inputs(PLAN, "mutant_gate.py"),
     params:
         files=snakefile_support.files,

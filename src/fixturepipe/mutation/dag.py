@@ -184,3 +184,72 @@ def fixtures_params(plan: Any, kernel: str, backend: str) -> list[dict[str, Any]
         fixture_params(f, plan.source_dir(kernel, f.name), backend)
         for f in plan.fixtures_of(kernel)
     ]
+
+
+# -- composites: every stage's mutants through the whole chain (stage versus end to end) ----
+def chain_result_file(composite: str, stage: str, mutant: str) -> str:
+    """One stage mutant's outcome through the composite's chain on its end-to-end fixtures."""
+    return f"{kernel_dir(composite)}/chain/{stage}/{mutant}.json"
+
+
+def chain_result_provenance(composite: str, stage: str, mutant: str) -> str:
+    """Times and host of one chain mutant's job."""
+    return f"{kernel_dir(composite)}/chain/{stage}/{mutant}.provenance.json"
+
+
+def chain_log_file(composite: str, stage: str, mutant: str) -> str:
+    """A chain mutant job's log."""
+    return f"{paths.LOG_DIR}/mutants/{composite}/{stage}/{mutant}.log"
+
+
+def stages_before(spec: Any, stage: str) -> list[str]:
+    """The stage kernels of composite ``spec`` that run before ``stage`` (a mutant of
+    ``stage`` does not change their outputs, so the chain reads their real runs)."""
+    order = [s.kernel for s in spec.stages]
+    return order[: order.index(stage)]
+
+
+def stages_from(spec: Any, stage: str) -> list[str]:
+    """``stage`` and the stage kernels after it: what a chain mutant job runs."""
+    order = [s.kernel for s in spec.stages]
+    return order[order.index(stage):]
+
+
+def chain_fixture_files(plan: Any, composite: str, backend: str, stage: str) -> list[str]:
+    """Inputs and references of every end-to-end fixture of ``composite``, and the real
+    kernel outputs of the stages before ``stage`` in each (on the mutation ``backend``)."""
+    from snakemake.exceptions import WorkflowError
+
+    spec = plan.specs[composite]
+    files = fixture_files(plan, composite)
+    try:
+        for f in plan.fixtures_of(composite):
+            files += plan.stage_files(composite, backend, f.name, stages_before(spec, stage))
+    except GoldenMissingError as exc:
+        raise WorkflowError(str(exc)) from None
+    return files
+
+
+def composite_mutants(spec: Any, config: Mapping[str, Any]) -> dict[str, list[str]]:
+    """{stage kernel: names of its mutants that the composite's run takes}: all of them, or
+    the sample `mutants.sample.<composite>` asks for, per stage and operator."""
+    per_op = sample.per_operator(config, spec.name)
+    return {s.kernel: sample.select(mutant_names(str(spec.stage_specs[s.kernel].source_path)),
+                                    per_op)
+            for s in spec.stages}
+
+
+def composite_matrix_params(plan: Any, composite: str, config: Mapping[str, Any]) -> dict:
+    """Params of a composite's stage-vs-end-to-end job: its fixtures, the sample size, and
+    per stage its own fixtures and listed equivalents."""
+    spec = plan.specs[composite]
+    return {
+        "kernel": composite,
+        "fixtures": [f.name for f in plan.fixtures_of(composite)],
+        "sample_per_operator": sample.per_operator(config, composite),
+        "stages": {
+            s.kernel: {"fixtures": [f.name for f in plan.fixtures_of(s.kernel)],
+                       "equivalent": equivalences_for(s.kernel, config)}
+            for s in spec.stages
+        },
+    }

@@ -57,7 +57,7 @@ class Stillborn(Exception):
     """The mutant cannot be built or launched; the message says why."""
 
 
-def _fault_name(fault: kernel_stage.KernelFault) -> str:
+def fault_name(fault: kernel_stage.KernelFault) -> str:
     """The kill-matrix name of a runtime fault; raises Stillborn for build/launch faults."""
     if fault.kind in STILLBORN_KINDS or _METAL_BUILD_ERROR in fault.message:
         text = " ".join(line.strip() for line in fault.message.splitlines() if line.strip())
@@ -151,7 +151,7 @@ def _run_once(
         outputs = kernel_stage.run(spec, fixture, backend, inputs, source_text=mutant.source,
                                    source_path=source_path)
     except kernel_stage.KernelFault as fault:
-        name = _fault_name(fault)
+        name = fault_name(fault)
         log.info("mutant %s on %s: %s", mutant.name, fixture.key, _clip(str(fault), _LOG_CHARS))
         return [name], None
     failing, looks_like = _verdict(spec, data, outputs, refs, inputs)
