@@ -1,5 +1,7 @@
 """chunk_gated_delta_rule_fwd (the composite): its generator, its float64 token-recurrence
-oracle, and the six stage kernels chained on the CPU executor against that oracle.
+oracle, the six stage kernels chained on the CPU executor against that oracle, and the
+tolerances of every end-to-end fixture in config/config.yaml (they must fail an all-zero
+output and the same chain with the initial state ignored).
 
 Each stage runs on the previous stage's *kernel* output (cumsum -> kkt -> solve -> w/u ->
 fwd_h -> o), and the final o and state are compared with FLA's naive recurrence in
@@ -16,13 +18,18 @@ import math
 import ml_dtypes
 import numpy as np
 import pytest
+import yaml
 
-from .kernel_folder import KERNELS, Folder, error, load
+from fixturepipe import compare, kernel_python, plan
+from fixturepipe.composite_reference import chain_reference
+
+from .kernel_folder import KERNELS, error, load
 
 NAME = "chunk_gated_delta_rule_fwd"
-# The composite's folder holds no .metal; its Python is imported like any kernel's.
-FOLDER = Folder(NAME, KERNELS / NAME, {})
-DEFAULTS = {"decay": "weak", "initial_state": "random", "state_scale": 0.5}
+FOLDER = load(NAME)  # no .metal: a composite's code is its stages'
+DEFAULTS = {k: v["default"] for k, v in FOLDER.spec["generators"]["gdn_fwd"].items()}
+REPO = KERNELS.parent
+CONFIG = "config/config.yaml"
 
 
 def sizes(b, t, h, hg, k, v):
@@ -144,3 +151,42 @@ def test_chain_of_kernels_matches_the_token_recurrence(s, decay):
     # The same recurrence with the initial state ignored is far off: h0 is really used.
     ignored = oracle(inputs | {"h0": np.zeros_like(inputs["h0"])}, s)
     assert error(ignored["o"], want["o"], np.float32).rel_rms > 10 * o_err.rel_rms
+
+
+def end_to_end_fixtures():
+    """The composite's spec and its fixtures in the committed config, as the pipeline sees
+    them (tolerances merged over the spec's)."""
+    config = yaml.safe_load((REPO / CONFIG).read_text(encoding="utf-8"))
+    built = plan.build(config, REPO, [CONFIG])
+    return built.specs[NAME], [f for f in built.fixtures if f.kernel == NAME]
+
+
+SPEC, END_TO_END = end_to_end_fixtures()
+
+
+def test_the_config_has_the_end_to_end_fixtures_the_issue_asks_for():
+    """Random non-zero h0 everywhere, decay none to strong, GQA, a long sequence."""
+    assert {f.generator_params.get("decay", "weak") for f in END_TO_END} >= {"none", "weak",
+                                                                              "strong"}
+    assert all(f.generator_params.get("initial_state", "random") == "random"
+               for f in END_TO_END)
+    assert {f.sizes["H"] // f.sizes["Hg"] for f in END_TO_END} >= {1, 2, 4}
+    assert max(f.sizes["T"] for f in END_TO_END) >= 256
+    assert all(f.oracle_tolerance.get("rel_rms") for f in END_TO_END)
+
+
+@pytest.mark.parametrize("fixture", END_TO_END, ids=[f.name for f in END_TO_END])
+def test_tolerances_reject_zeros_and_the_chain_without_its_initial_state(fixture):
+    """The fixture's own tolerances (vs the chained float32 reference and the oracle) pass
+    the reference, and fail an all-zero output (the pipeline's vacuous-tolerance check) and
+    the same chain run with h0 = 0 (a chain that ignored its initial state)."""
+    inputs = kernel_python.generate(SPEC, fixture)
+    refs = chain_reference(SPEC, fixture, inputs)
+    oracle = kernel_python.oracle(SPEC, fixture, inputs)
+    tolerances = (fixture.tolerance, fixture.oracle_tolerance)
+    assert compare.compare(refs, refs, oracle, *tolerances)["passed"]
+    assert compare.vacuous(refs, oracle, *tolerances) == []
+    ignored = chain_reference(SPEC, fixture, inputs | {"h0": np.zeros_like(inputs["h0"])})
+    verdict = compare.compare(ignored, refs, oracle, *tolerances)
+    assert not verdict["passed"]
+    assert "o.rel_rms" in verdict["outputs"]["o"]["failing_metrics"], verdict["failures"]
