@@ -129,6 +129,10 @@ for _kernel, _spec in COMPOSITES.items():
                     PLAN, k, MUTATION["backend"], s
                 ),
                 code=mutation_dag.code_inputs(PLAN, "mutant_chain.py", _kernel),
+                # After the stage's own run of the mutant: its binary is then in the CPU
+                # executor's cache (the same translation unit), so the chain does not
+                # compile it again.
+                stage_result=mutation_dag.result_file(_stage.kernel, "{mutant}"),
             output:
                 result=mutation_dag.chain_result_file(_kernel, _stage.kernel, "{mutant}"),
                 provenance=mutation_dag.chain_result_provenance(_kernel, _stage.kernel, "{mutant}"),
