@@ -27,7 +27,6 @@ from .kernel_folder import KERNELS, error, load
 
 NAME = "chunk_gated_delta_rule_fwd"
 FOLDER = load(NAME)  # no .metal: a composite's code is its stages'
-DEFAULTS = {k: v["default"] for k, v in FOLDER.spec["generators"]["gdn_fwd"].items()}
 REPO = KERNELS.parent
 CONFIG = "config/config.yaml"
 
@@ -37,12 +36,11 @@ def sizes(b, t, h, hg, k, v):
 
 
 def generate(seed, s, **params):
-    return FOLDER.module("generators").gdn_fwd(np.random.default_rng(seed), s,
-                                               DEFAULTS | params)
+    return FOLDER.generate("gdn_fwd", seed, s, **params)
 
 
 def oracle(inputs, s):
-    return FOLDER.module("reference").token_recurrence(inputs, s)
+    return FOLDER.oracle(inputs, s)
 
 
 def naive_recurrence(inputs, s):
