@@ -144,9 +144,7 @@ for _kernel, _spec in COMPOSITES.items():
                      *mutation_dag.code_inputs(PLAN, "mutant_chain.py", _kernel)],
                     with_toolchain=True,
                 ),
-                fixtures=lambda w, k=_kernel: mutation_dag.fixtures_params(PLAN, k, MUTATION["backend"]),
-                stage=_stage.kernel,
-                timeout=MUTATION["timeout"],
+                files=snakefile_support.files,
                 job=snakefile_support.job(
                     f"mutant_chain_{_kernel}_{_stage.kernel}",
                     lambda w, k=_kernel, s=_stage.kernel: {
@@ -160,7 +158,7 @@ for _kernel, _spec in COMPOSITES.items():
             conda:
                 f"../{ENV}"
             shell:
-                "python scripts/mutant_chain.py {log:q} {params.job:q}"
+                "python scripts/mutant_chain.py {log:q} {params.job:q} {params.files:q}"
 
     rule:
         name:
@@ -189,8 +187,7 @@ for _kernel, _spec in COMPOSITES.items():
                 [_spec.path, *_spec.code_files(),
                  *mutation_dag.code_inputs(PLAN, "mutant_composite_matrix.py")],
             ),
-            matrix=mutation_dag.composite_matrix_params(PLAN, _kernel, config),
-            backends=[MUTATION["backend"]],
+            files=snakefile_support.files,
             job=snakefile_support.job(
                 f"mutant_matrix_{_kernel}",
                 {
@@ -203,7 +200,7 @@ for _kernel, _spec in COMPOSITES.items():
         conda:
             f"../{ENV}"
         shell:
-            "python scripts/mutant_composite_matrix.py {log:q} {params.job:q}"
+            "python scripts/mutant_composite_matrix.py {log:q} {params.job:q} {params.files:q}"
 
 
 rule mutants:
