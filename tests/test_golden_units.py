@@ -133,8 +133,7 @@ def test_remove_is_explicit_and_names_unknown_fixtures(tmp_path: Path) -> None:
 
 def test_golden_remove_command_reports_what_it_removed(tmp_path: Path, monkeypatch,
                                                       capsys) -> None:
-    golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a"),
-                             (KERNEL, "b"): generated(tmp_path, "b")})
+    golden.accept(tmp_path, {(KERNEL, f): generated(tmp_path, f) for f in "abc"})
     monkeypatch.chdir(tmp_path)
     usage = "usage: python -m fixturepipe.golden remove <kernel>/<fixture> [...]\n"
     for argv in ([], ["remove"], ["delete", f"{KERNEL}/a"]):
@@ -144,10 +143,11 @@ def test_golden_remove_command_reports_what_it_removed(tmp_path: Path, monkeypat
     out, err = capsys.readouterr()
     assert out == "" and err == (f"golden remove: nothing removed: not golden fixtures: "
                                  f"{KERNEL}/zz (golden fixtures in {paths.GOLDEN_MANIFEST}: "
-                                 f"{KERNEL}/a, {KERNEL}/b)\n")
-    assert golden.main(["remove", f"{KERNEL}/b", f"{KERNEL}/b"]) == 0
+                                 f"{KERNEL}/a, {KERNEL}/b, {KERNEL}/c)\n")
+    assert golden.main(["remove", f"{KERNEL}/c", f"{KERNEL}/b", f"{KERNEL}/c"]) == 0
     out, err = capsys.readouterr()
     assert err == "" and out.splitlines() == [
+        f"golden remove: removed {KERNEL}/c ({len(NAMES)} files: {', '.join(sorted(NAMES))})",
         f"golden remove: removed {KERNEL}/b ({len(NAMES)} files: {', '.join(sorted(NAMES))})",
         f"golden remove: rewrote {paths.GOLDEN_MANIFEST}. Delete these fixtures from the config "
         "too (else the next accept adds them again), then `dvc commit golden` and commit "
