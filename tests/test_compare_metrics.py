@@ -6,6 +6,7 @@ import math
 import warnings
 
 import numpy as np
+import pytest
 
 from fixturepipe import compare, poison
 
@@ -70,7 +71,11 @@ def test_a_float64_oracle_beyond_float32_range_warns_nothing() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # numpy's overflow / invalid-cast warnings would raise
         m = compare.metrics(np.array([np.inf, 1.0], np.float32), np.array([1e39, 1.0]))
+        # A finite output against an oracle value float32 cannot hold: the oracle is cast
+        # to the output's dtype for the ULP count, which overflows silently.
+        finite = compare.metrics(np.array([3e38, 1.0], np.float32), np.array([1e39, 1.0]))
     assert (m["non_finite_mismatch"], m["max_abs"]) == (1, 0.0)
+    assert finite["non_finite_mismatch"] == 0 and finite["max_abs"] > 6e38
 
 
 def test_every_violated_tolerance_is_named_in_one_sentence_per_output() -> None:
@@ -127,3 +132,12 @@ def test_a_non_finite_cause_is_said_once_and_metrics_against_both() -> None:
         "also y.max_abs = 0.5 exceeds tolerance 0.25 (vs reference); "
         "y.max_abs = 0.5 exceeds tolerance 0.125 (vs float64 oracle)"]
     assert result["outputs"]["y"]["failing_metrics"] == ["y.unwritten", "y.max_abs"]
+
+
+def test_rel_l2_is_relative_for_a_reference_of_norm_below_one() -> None:
+    out, ref = np.array([0.0, 0.5], np.float32), np.array([0.0, 0.4], np.float32)
+    m = compare.metrics(out, ref)
+    want = abs(float(out[1]) - float(ref[1])) / float(ref[1])
+    assert m["rel_l2"] == pytest.approx(want, rel=1e-12) and m["rel_rms"] == m["rel_l2"]
+    assert compare.metrics(ref, ref)["rel_l2"] == 0.0
+    assert compare.metrics(out, np.zeros(2, np.float32))["rel_l2"] == math.inf
