@@ -124,6 +124,10 @@ def test_remove_is_explicit_and_names_unknown_fixtures(tmp_path: Path) -> None:
                              (KERNEL, "b"): generated(tmp_path, "b")})
     with pytest.raises(KeyError, match=f"not golden fixtures: {KERNEL}/zz"):
         golden.remove(tmp_path, [f"{KERNEL}/b", f"{KERNEL}/zz"])
+    with pytest.raises(KeyError) as info:
+        golden.remove(tmp_path / "empty", [f"{KERNEL}/x", f"{KERNEL}/a", f"{KERNEL}/y"])
+    assert info.value.args[0] == (f"not golden fixtures: {KERNEL}/x, {KERNEL}/a, {KERNEL}/y "
+                                  f"(golden fixtures in {paths.GOLDEN_MANIFEST}: none)")
     assert (tmp_path / paths.golden_dir(KERNEL, "b")).is_dir(), "nothing removed on error"
     shutil.rmtree(tmp_path / paths.golden_dir(KERNEL, "b"))  # already gone on disk: still fine
     removed = golden.remove(tmp_path, [f"{KERNEL}/b"])
