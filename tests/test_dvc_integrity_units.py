@@ -182,10 +182,13 @@ def test_main_prints_problems_and_exits_1(repo: Path, capsys: pytest.CaptureFixt
 def test_main_reads_its_argument_from_the_command_line_or_checks_here(
     repo: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first_file(repo)[1].unlink()
+    rel, path = first_file(repo)
+    path.unlink()
+    monkeypatch.chdir(repo.parent)  # not the repository: the argument must be what is checked
     monkeypatch.setattr(sys, "argv", ["dvc_integrity", str(repo)])
     assert dvc_integrity.main() == 1
-    assert "missing" in capsys.readouterr().out
+    assert capsys.readouterr().out == (f"{rel}/{path.relative_to(repo / rel).as_posix()}: "
+                                       "missing; dvc.lock pins it: run `dvc pull`\n")
     monkeypatch.chdir(repo)
     monkeypatch.setattr(sys, "argv", ["dvc_integrity"])
     assert dvc_integrity.main() == 1

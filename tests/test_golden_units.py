@@ -119,6 +119,28 @@ def test_accept_leaves_unchanged_fixtures_and_files_with_their_mtimes(tmp_path: 
     assert golden.integrity_problems(tmp_path) == []
 
 
+def test_a_file_that_changes_while_it_is_accepted_stops_accept_and_loses_nothing(
+    tmp_path: Path, monkeypatch
+) -> None:
+    golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a")})
+    before = {p: p.read_bytes() for p in (tmp_path / paths.GOLDEN_ROOT).rglob("*") if p.is_file()}
+    real_copyfile = golden.shutil.copyfile
+
+    def copy_then_change(src, dst, *args, **kwargs):  # the generated file moves under accept
+        real_copyfile(src, dst, *args, **kwargs)
+        Path(dst).write_bytes(b"changed under accept")
+
+    monkeypatch.setattr(golden.shutil, "copyfile", copy_then_change)
+    source = tmp_path / paths.generated_dir(KERNEL, "a") / NAMES[0]
+    with pytest.raises(RuntimeError) as info:
+        golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a", b"new")})
+    assert str(info.value) == f"{source} changed while it was being accepted"
+    after = {p: p.read_bytes() for p in (tmp_path / paths.GOLDEN_ROOT).rglob("*") if p.is_file()}
+    assert after == before, "the golden folder and manifest are as they were"
+    assert [p.name for p in (tmp_path / paths.GOLDEN_ROOT / KERNEL).iterdir()] == ["a"], \
+        "the staging folder is removed"
+
+
 def test_remove_is_explicit_and_names_unknown_fixtures(tmp_path: Path) -> None:
     golden.accept(tmp_path, {(KERNEL, "a"): generated(tmp_path, "a"),
                              (KERNEL, "b"): generated(tmp_path, "b")})

@@ -119,6 +119,16 @@ def test_chunk_helpers_pad_the_last_partial_chunk_and_mark_its_real_rows() -> No
         (0, 0, 2, 0), (0, 0, 2, 1), (0, 2, 4, 0), (0, 2, 4, 1), (0, 4, 5, 0), (0, 4, 5, 1)]
 
 
+def test_no_decay_is_float32_zero_and_an_unknown_regime_is_named() -> None:
+    from fixturepipe.kernel_lib import draws
+
+    g = draws.log_decay(np.random.default_rng(0), (1, 3, 2), "none")
+    assert g.dtype == np.float32 and g.shape == (1, 3, 2) and not g.any()
+    with pytest.raises(ValueError) as info:
+        draws.log_decay(np.random.default_rng(0), (1, 3, 2), "medium")
+    assert str(info.value) == "decay regime 'medium' is not one of ['none', 'strong', 'weak']"
+
+
 def test_dirty_upper_changes_input_but_not_reference() -> None:
     clean = generate("random_strict_lower", 5, SIZES, {})
     dirty = generate("random_strict_lower", 5, SIZES, {"dirty_upper": True})
