@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -74,6 +75,9 @@ def test_a_float64_oracle_beyond_float32_range_warns_nothing() -> None:
         # A finite output against an oracle value float32 cannot hold: the oracle is cast
         # to the output's dtype for the ULP count, which overflows silently.
         finite = compare.metrics(np.array([3e38, 1.0], np.float32), np.array([1e39, 1.0]))
+        for dtype, beyond in ((np.float16, 7e4), (ml_dtypes.bfloat16, 1e39)):  # spacing(inf)
+            assert compare.metrics(np.array([6e4, 1.0], dtype), np.array([beyond, 1.0]))[
+                "max_abs"] > 0
     assert (m["non_finite_mismatch"], m["max_abs"]) == (1, 0.0)
     assert finite["non_finite_mismatch"] == 0 and finite["max_abs"] > 6e38
 

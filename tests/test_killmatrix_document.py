@@ -174,14 +174,16 @@ def test_rows_keep_each_fixtures_diagnosis() -> None:
 
 def test_the_stale_entry_sentence_whole() -> None:
     results = [_result(0, "precision_loss_89abcdef", {"seed": []}),
-               _result(1, "sign_flip_11112222", {"seed": []})]
+               _result(1, "sign_flip_11112222", {"seed": []}),
+               _result(2, "precision_loss_76543210", {"seed": []})]
     equivalent = {"precision_loss_0123abcd": "r", "gone_01234567": "r"}
     m = build_kill_matrix("kern", "cpu", ["seed"], "seed", results, equivalent)
     assert stale_message(m, "report.md") == (
         "2 entry(ies) of mutants.equivalent in config/config.yaml for kern name no mutant of "
         "today's source (stale: the code they named was edited or removed): gone_01234567, "
         "precision_loss_0123abcd. Surviving mutants of the same operator, one of which may be "
-        "the listed mutant under its new name: precision_loss_89abcdef (diffs in report.md). "
+        "the listed mutant under its new name: precision_loss_89abcdef, precision_loss_76543210 "
+        "(diffs in report.md). "
         "Check that the reason still holds for the code as it is now, then update the entry's "
         "name, or remove the entry.")
     m = build_kill_matrix("kern", "cpu", ["seed"], "seed", results, {"gone_01234567": "r"})
