@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
 from pathlib import Path
 
 import mlx.core as mx
 import numpy as np
+import pytest
 
-from fixturepipe import backends, kernel_stage, poison, spec
+from fixturepipe import backends, binio, kernel_stage, poison, spec
 from fixturepipe.fixture import Fixture
 from fixturepipe.metal_cpu import metal_kernel
 
@@ -54,3 +57,51 @@ def test_without_init_value_the_executor_leaves_other_bits() -> None:
                     output_shapes=[(1, 64, 1, 64)], output_dtypes=[mx.float32])
     bits = np.array(out).reshape(64, 64).view(np.uint32)
     assert mlx_poison_fill_bits() not in set(np.unique(bits[1:]).tolist())
+
+
+def test_run_as_result_records_an_unreadable_input_and_poisons_the_outputs(
+    tmp_path: Path, caplog
+) -> None:
+    """The kernel rule's view: a fault is data (status and poisoned outputs), not a crash."""
+    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    fixture = Fixture.from_params(KERNEL, "short", {"sizes": SIZES, "backend": "cpu"})
+    short = tmp_path / "a.bin"
+    short.write_bytes(bytes(12))
+
+    def read_inputs() -> dict[str, np.ndarray]:
+        return {"a_strict": binio.read_array(short, (1, 64, 1, 64), "float32")}
+
+    with pytest.raises(binio.FixtureFileError) as info:
+        read_inputs()
+    with caplog.at_level(logging.ERROR):
+        outputs, status = kernel_stage.run_as_result(kernel_spec, fixture,
+                                                     backends.resolve("cpu"), read_inputs)
+    assert status == {"status": "error", "error": "FixtureFileError", "message": str(info.value)}
+    assert list(outputs) == ["a_inv"] and outputs["a_inv"].shape == (1, 64, 1, 64)
+    assert outputs["a_inv"].dtype == np.float32 and np.isnan(outputs["a_inv"]).all()
+    assert caplog.messages == [
+        f"kernel {KERNEL} on {fixture.key} failed: FixtureFileError: {info.value}"]
+
+
+def test_run_as_result_gives_a_compile_error_s_kind_and_message(tmp_path: Path) -> None:
+    folder = tmp_path / "kernels" / KERNEL
+    shutil.copytree(REPO / "kernels" / KERNEL, folder)
+    (folder / f"{KERNEL}.metal").write_text("a_inv[0] = oops;\n")
+    kernel_spec = spec.load_all(tmp_path / "kernels")[KERNEL]
+    fixture = Fixture.from_params(KERNEL, "bad", {"sizes": SIZES, "backend": "cpu"})
+    a = np.zeros((1, 64, 1, 64), dtype=np.float32)
+    outputs, status = kernel_stage.run_as_result(kernel_spec, fixture, backends.resolve("cpu"),
+                                                 lambda: {"a_strict": a})
+    assert (status["status"], status["error"]) == ("error", "MetalCompileError")
+    assert not status["message"].startswith("MetalCompileError"), "the kind is said once"
+    assert "oops" in status["message"] and np.isnan(outputs["a_inv"]).all()
+
+
+def test_run_as_result_of_a_clean_run_is_the_run() -> None:
+    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    fixture = Fixture.from_params(KERNEL, "zeros", {"sizes": SIZES, "backend": "cpu"})
+    a = np.zeros((1, 64, 1, 64), dtype=np.float32)
+    outputs, status = kernel_stage.run_as_result(kernel_spec, fixture, backends.resolve("cpu"),
+                                                 lambda: {"a_strict": a})
+    assert status == {"status": "ok", "error": None, "message": None}
+    np.testing.assert_array_equal(outputs["a_inv"][0, :, 0, :], np.eye(64, dtype=np.float32))

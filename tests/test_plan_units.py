@@ -304,3 +304,20 @@ def test_code_lists_the_script_what_it_imports_and_the_kernels_python() -> None:
     assert "src/fixturepipe/kernel_lib/chunks.py" in inputs
     assert all(not path.startswith("/") for path in inputs)
     assert not [path for path in p.code("inputs") if path.startswith("kernels/")]
+
+
+def test_stage_files_are_each_stages_outputs_and_run_json_in_chain_order() -> None:
+    p = plan.build(config_of([fixture("f")]), REPO)
+    composite = "chunk_gated_delta_rule_fwd"
+    stages = f"artifacts/runs/cpu/{composite}/x/stages"
+    assert p.stage_files(composite, "cpu", "x", {"chunk_fwd_o", "chunk_local_cumsum"}) == [
+        f"{stages}/chunk_local_cumsum/chunk_local_cumsum_g_c.bin",
+        f"{stages}/chunk_local_cumsum/run.json",
+        f"{stages}/chunk_fwd_o/chunk_fwd_o_o.bin", f"{stages}/chunk_fwd_o/run.json"]
+    every = p.stage_files(composite, "{backend}", "{fixture}")
+    assert [f.split("/stages/")[1] for f in every if f.endswith("run.json")] == [
+        f"{s.kernel}/run.json" for s in p.specs[composite].stages]
+    assert all(f.startswith(f"artifacts/runs/{{backend}}/{composite}/{{fixture}}/stages/")
+               for f in every)
+    assert len(every) == 15  # six stages' run.json and their nine outputs
+    assert p.stage_files(KERNEL, "cpu", "x") == [], "a kernel with Metal source has no stages"
