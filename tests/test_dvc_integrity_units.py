@@ -219,7 +219,7 @@ def test_a_corrupted_dvc_object_is_named_with_its_md5_and_the_way_out(repo: Path
         obj.parent.mkdir(parents=True, exist_ok=True)
         obj.write_bytes(b"bad")
     found = dvc_integrity.corrupted_objects(
-        repo, [golden_file, "artifacts/golden.sha256", "not/pinned.bin"])
+        repo, ["not/pinned.bin", golden_file, "artifacts/golden.sha256"])
     assert found == [
         f"The DVC object .dvc/cache/files/md5/{md5[:2]}/{md5[2:]} (for {golden_file}) is "
         f"corrupted: its md5 is {bad}, not {md5}, so `dvc pull` cannot restore {golden_file} and "

@@ -105,3 +105,15 @@ def test_run_as_result_of_a_clean_run_is_the_run() -> None:
                                                  lambda: {"a_strict": a})
     assert status == {"status": "ok", "error": None, "message": None}
     np.testing.assert_array_equal(outputs["a_inv"][0, :, 0, :], np.eye(64, dtype=np.float32))
+
+
+def test_bfloat16_outputs_come_back_bit_exact_as_ml_dtypes_bfloat16() -> None:
+    """numpy has no bfloat16, so MLX's bf16 outputs are read through their 16-bit patterns."""
+    import ml_dtypes
+
+    bits = np.array([0x3FC0, 0xBF80, 0x7F80, 0x0001, 0x7FEB], np.uint16)  # 1.5 -1 inf tiny NaN
+    out = kernel_stage._to_numpy(mx.array(bits).view(mx.bfloat16), mx)
+    assert out.dtype == ml_dtypes.bfloat16
+    np.testing.assert_array_equal(out.view(np.uint16), bits)
+    f32 = kernel_stage._to_numpy(mx.array([1.5, -2.0], mx.float32), mx)
+    assert f32.dtype == np.float32 and f32.tolist() == [1.5, -2.0]
