@@ -154,15 +154,17 @@ def main() -> int:
         "executor, on the default fixture matrix (config/config.yaml); sampled kernels ran "
         "the stated sample `mutants.sample` (at most N mutants per operator, chosen by the "
         "sha256 of the name; docs/mutants.md \"Sampling\"), so their scores are over the sample.",
-        f"Machine: {machine()}; 1-minute load average {load:.1f} at the start ({started}); "
-        "other sessions share the 2 cores, so times are upper bounds.",
+        f"Machine: {machine()}; "
+        + ("each run's 1-minute load average at its start is beside its wall time"
+           if args.reuse else f"1-minute load average {load:.1f} at the start ({started})")
+        + "; other sessions share the 2 cores, so times are upper bounds.",
         f"Command: `{command}`" + (f" (samples: {sampled})" if sampled else "")
         + (f". {args.note}" if args.note else ""),
         "",
         *grid(("kernel", "mutants run", "fixtures", "wall s", "job s median / max",
                "job s sum", "killed / survived / equivalent / stillborn", "gate exit"), rows),
         "",
-        f"Total wall time: {total:.0f} s ({total / 60:.1f} min)." if total else "",
+        f"Sum of the runs' wall times: {total:.0f} s ({total / 60:.1f} min)." if total else "",
         "",
         *grid(("kernel", "scope", "score, whole matrix", "score, seed fixture alone",
                "killed mutants the diagnosis explains", "killed by a fault only"), scores),
