@@ -132,14 +132,18 @@ def _data_files(modules: set[Path]) -> set[Path]:
     return found
 
 
+@cache
 def script_code(
-    script: Path, kernel_folder: Path | None = None, stage_folders: Iterable[Path] = ()
-) -> set[Path]:
+    script: Path, kernel_folder: Path | None = None, stage_folders: tuple[Path, ...] = ()
+) -> frozenset[Path]:
     """Everything ``script`` runs: itself, its import closure and the data files it reads,
     and, with ``kernel_folder``, the kernel's files it runs and their own closure.
 
     ``stage_folders`` (a composite kernel's stages) add their ``reference.py`` when the
     script runs references: a composite's reference is the chain of its stages'.
+    Cached per process: the Snakefile asks for the same script and folder once per rule
+    and per content param (files are parsed once per process anyway, :func:`_tree`), and
+    recomputing the closures was most of the time a no-op ``verify`` took to build its DAG.
     """
     modules = closure([script])
     if kernel_folder is not None:
@@ -150,4 +154,4 @@ def script_code(
         if REFERENCE_FILE in wanted:
             for folder in (f.resolve() for f in stage_folders):
                 modules |= closure([folder / REFERENCE_FILE], folder)
-    return modules | _data_files(modules)
+    return frozenset(modules | _data_files(modules))

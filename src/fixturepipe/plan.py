@@ -168,7 +168,7 @@ class Plan:
         folder = self.specs[kernel].folder if kernel is not None else None
         stages = self.specs[kernel].stage_specs.values() if kernel is not None else ()
         files = code_deps.script_code(
-            self.root / "scripts" / name, folder, [s.folder for s in stages])
+            self.root / "scripts" / name, folder, tuple(s.folder for s in stages))
         return sorted(paths.relative(p, self.root) for p in files)
 
 
