@@ -62,7 +62,8 @@ def _package_of(file: Path, kernel_folder: Path | None) -> list[str]:
     return list(file.parent.relative_to(PACKAGE_DIR.parent).parts)
 
 
-def imported_names(file: Path, kernel_folder: Path | None = None) -> set[str]:
+@cache
+def imported_names(file: Path, kernel_folder: Path | None = None) -> frozenset[str]:
     """Dotted names ``file`` imports, relative ones resolved (``from m import x``: m, m.x)."""
     names: set[str] = set()
     package = _package_of(file, kernel_folder)
@@ -77,7 +78,7 @@ def imported_names(file: Path, kernel_folder: Path | None = None) -> set[str]:
                 module = node.module or ""
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
-    return names
+    return frozenset(names)
 
 
 def _with_parents(name: str) -> list[str]:
@@ -85,7 +86,8 @@ def _with_parents(name: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def kernel_files_run(file: Path) -> set[str]:
+@cache
+def kernel_files_run(file: Path) -> frozenset[str]:
     """Kernel files (``generators.py``, ``reference.py``) ``file`` runs via kernel_python."""
     tree = _tree(file)
     called: set[str] = set()
@@ -98,7 +100,7 @@ def kernel_files_run(file: Path) -> set[str]:
             called.add(node.attr)
         elif isinstance(node, ast.ImportFrom) and node.module == _KERNEL_PYTHON:
             called.update(alias.name for alias in node.names)
-    return {FILE_OF[name] for name in called if name in FILE_OF}
+    return frozenset(FILE_OF[name] for name in called if name in FILE_OF)
 
 
 def closure(files: Iterable[Path], kernel_folder: Path | None = None) -> set[Path]:
