@@ -27,6 +27,7 @@ Run: ``.venv/bin/python bench/bench_cluster.py [--fixtures N] [--kernels K] [--n
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import re
@@ -82,6 +83,20 @@ def batch_seconds(job_ids: list[str]) -> list[float]:
     return seconds
 
 
+def matrix_differences(local: Path, remote: Path) -> list[str]:
+    """What differs between two kill_matrix.json files: the mutants whose cells differ
+    (local vs Slurm), else the top-level keys that do."""
+    a, b = json.loads(local.read_text()), json.loads(remote.read_text())
+    rows_a = {r["name"]: r for r in a.get("mutants", [])}
+    rows_b = {r["name"]: r for r in b.get("mutants", [])}
+    rows = [f"`{n}`: local {rows_a.get(n, {}).get('cells')} vs Slurm "
+            f"{rows_b.get(n, {}).get('cells')}"
+            for n in sorted(set(rows_a) | set(rows_b)) if rows_a.get(n) != rows_b.get(n)]
+    keys = [f"key `{k}` differs" for k in sorted(set(a) | set(b))
+            if k != "mutants" and a.get(k) != b.get(k)]
+    return rows or keys
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fixtures", type=int, help="keep only the first N fixtures")
@@ -126,6 +141,8 @@ def main() -> int:
         same = bool(matrices) and all(
             (remote / p.relative_to(local)).read_bytes() == p.read_bytes() for p in matrices
         )
+        differences = [d for p in matrices
+                       for d in matrix_differences(p, remote / p.relative_to(local))]
         local_jobs = local_run.output.count("Finished jobid")
         profile = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
 
@@ -174,6 +191,9 @@ def main() -> int:
         "`group-components` members each; docs/cluster.md says how to size them.",
         "",
     ])
+    if differences:
+        text = text.rstrip("\n") + "\n\nWhere the kill matrices differ:\n\n" + "".join(
+            f"- {d}\n" for d in differences)
     publish(SECTION, text, not args.no_write)
     return 0 if same else 1
 
