@@ -34,7 +34,8 @@ TARGET = 0.90
 KERNELS_LINK = "fixturepipe_kernels"
 TITLE = "Mutation testing of our own Python"
 # mutmut's exit-code meanings (mutmut.stats.status_by_exit_code, mutmut 3.8).
-KILLED = {1, 3, 24, -24, 152, 255, 36}  # failing test, pytest error, timeout (SIGXCPU)
+TIMEOUT = {24, -24, 152, 255, 36}  # SIGXCPU: CPU or wall time over 15x the clean run's
+KILLED = {1, 3} | TIMEOUT  # a failing test or pytest error, or a timeout (mutmut's convention)
 SURVIVED = {0}
 NO_TESTS = {5, 33}
 _ROW = re.compile(r"^\|\s*`([^`]+__mutmut_\d+)`\s*\|\s*(.+?)\s*\|\s*$")
@@ -117,22 +118,27 @@ def main() -> int:
     if not codes:
         sys.exit("no mutmut results under mutants/: run without --reuse")
     equivalent, kept = listed(DOC)
-    killed = sorted(n for n, c in codes.items() if c in KILLED)
+    # A listed equivalent that timed out ran all its tests slowly (a loaded machine); no test
+    # failed on it, so it stays equivalent, not killed.
+    slow_equivalent = sorted(n for n, c in codes.items() if c in TIMEOUT and n in equivalent)
+    killed = sorted(n for n, c in codes.items() if c in KILLED and n not in slow_equivalent)
     survived = sorted(n for n, c in codes.items() if c in SURVIVED)
     no_tests = sorted(n for n, c in codes.items() if c in NO_TESTS)
     unchecked = sorted(n for n, c in codes.items() if c is None)  # an interrupted run
     other = sorted(n for n, c in codes.items()
                    if c is not None and c not in KILLED | SURVIVED | NO_TESTS)
     alive = survived + no_tests + other
-    equivalent_alive = [n for n in alive if n in equivalent]
+    equivalent_alive = [n for n in alive if n in equivalent] + slow_equivalent
     scored = len(codes) - len(unchecked) - len(equivalent_alive)
     score = len(killed) / scored if scored else 0.0
     unlisted = [n for n in alive if n not in equivalent and n not in kept]
+    timeouts = sorted(n for n in killed if codes[n] in TIMEOUT)
     wrongly_listed = sorted(n for n in equivalent if n in killed)
     per_module = Counter(n.rsplit(".x", 1)[0] for n in alive if n not in equivalent)
 
     lines = [
-        f"mutmut on {len(codes)} mutants: {len(killed)} killed, {len(survived)} survived, "
+        f"mutmut on {len(codes)} mutants: {len(killed)} killed ({len(timeouts)} by timeout), "
+        f"{len(survived)} survived, "
         f"{len(no_tests)} reached by no test, {len(other)} other, {len(unchecked)} not run; "
         f"{len(equivalent_alive)} listed equivalent (docs/self_mutation.md)",
         f"score {100 * score:.1f}% of non-equivalent mutants killed (target {100 * TARGET:.0f}%)",
@@ -168,7 +174,7 @@ def main() -> int:
             +
             "| measure | value |\n|---|---|\n"
             f"| mutants | {len(codes)} |\n"
-            f"| killed | {len(killed)} |\n"
+            f"| killed (of them by timeout) | {len(killed)} ({len(timeouts)}) |\n"
             f"| survived / reached by no test / other | {len(survived)} / {len(no_tests)} / "
             f"{len(other)} |\n"
             f"| not run (interrupted run) | {len(unchecked)} |\n"

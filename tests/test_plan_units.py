@@ -321,3 +321,16 @@ def test_stage_files_are_each_stages_outputs_and_run_json_in_chain_order() -> No
                for f in every)
     assert len(every) == 15  # six stages' run.json and their nine outputs
     assert p.stage_files(KERNEL, "cpu", "x") == [], "a kernel with Metal source has no stages"
+
+
+def test_a_composite_fixture_s_run_files_are_its_own_then_each_stage_s() -> None:
+    composite = "chunk_gated_delta_rule_fwd"
+    raw = {"name": "g", "kernel": composite, "seed": 1, "generator": {"name": "gdn_fwd"},
+           "sizes": {"B": 1, "T": 64, "H": 1, "Hg": 1, "K": 64, "V": 64, "BT": 64}}
+    p = plan.build(config_of([raw]), REPO)
+    (f,) = p.fixtures
+    run = f"artifacts/runs/{f.backend}/{composite}/g"
+    assert p.run_files(f) == [
+        f"{run}/{composite}_o.bin", f"{run}/{composite}_final_state.bin", f"{run}/run.json",
+        *p.stage_files(composite, f.backend, "g")]
+    assert all(path.startswith(f"{run}/") for path in p.run_files(f))
