@@ -6,7 +6,8 @@ mutmut records which tests call each function and runs, per mutant, only those.
 Then reads mutmut's per-file results, takes out the mutants docs/self_mutation.md
 lists as equivalent (each with a reason), and prints and writes to BENCHMARKS.md:
 the score (killed / non-equivalent mutants), the counts, the wall time. Exit 1 if
-the score is under the target or a survivor is listed nowhere in the docs.
+the score is under the target, a survivor is listed nowhere in the docs, or mutants
+were not run (an interrupted run).
 
 Usage: .venv/bin/python bench/self_mutation.py [--jobs N] [--no-write] [--reuse]
 """
@@ -192,7 +193,11 @@ def main() -> int:
             + (f"\nNot killed and not equivalent, per module:\n\n| module | mutants |\n"
                f"|---|---:|\n{modules}\n" if per_module else "")
         ))
-    return 0 if score >= TARGET and not unlisted and not wrongly_listed else 1
+    if unchecked:
+        print(f"{len(unchecked)} mutants not run (an interrupted run): the score covers only "
+              "those that ran, so the gate fails")
+    complete = not unchecked
+    return 0 if complete and score >= TARGET and not unlisted and not wrongly_listed else 1
 
 
 if __name__ == "__main__":
