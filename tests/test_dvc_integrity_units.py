@@ -124,6 +124,16 @@ def test_remote_urls_are_relative_to_dot_dvc_and_network_ones_skipped(repo: Path
     ]
 
 
+def test_only_cache_dirs_and_remote_urls_are_places_for_objects(repo: Path) -> None:
+    (repo / ".dvc" / "config.local").write_text(
+        "[core]\n    remote = store\n[other]\n    dir = ../not-a-cache\n"
+        "    url = ../not-a-remote\n['remote \"store\"']\n    dir = ../not-a-cache-either\n")
+    assert dvc_integrity._object_dirs(repo) == [
+        repo / ".dvc" / "cache" / "files" / "md5",
+        repo / ".dvc" / "../dvc-store" / "files" / "md5",
+    ]
+
+
 def test_a_tampered_listing_is_not_trusted(repo: Path, tmp_path_factory) -> None:
     (repo / "dvc-store").unlink()
     copy = tmp_path_factory.mktemp("store")
