@@ -97,10 +97,11 @@ def test_without_a_local_listing_the_directory_is_named(repo: Path) -> None:
     path.write_bytes(b"edited")
     (problem,) = dvc_integrity.check(repo)
     assert problem.path == rel
-    assert "its file list is in neither the DVC cache nor a local remote" in problem.message
-    assert problem.message.startswith(
+    assert problem.message == (
         f"directory hash {dvc_integrity.dir_md5(dvc_integrity.dir_entries(repo / rel))} differs "
-        f"from dvc.lock's {golden_out(yaml.safe_load((repo / 'dvc.lock').read_text()))[1]}")
+        f"from dvc.lock's {golden_out(yaml.safe_load((repo / 'dvc.lock').read_text()))[1]}, and "
+        "its file list is in neither the DVC cache nor a local remote: run `dvc fetch` to see "
+        "which files differ, `dvc checkout --force` to restore them")
 
 
 def test_a_cache_dir_setting_is_searched_first(repo: Path) -> None:
