@@ -204,6 +204,7 @@ def test_main_reads_its_argument_from_the_command_line_or_checks_here(
     monkeypatch.setattr(sys, "argv", ["dvc_integrity"])
     assert dvc_integrity.main() == 1
     assert dvc_integrity.main([]) == 1
+    assert dvc_integrity.check() == dvc_integrity.check(repo)  # the working folder by default
     assert capsys.readouterr().out.count("missing") == 2
 
 

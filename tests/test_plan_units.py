@@ -304,6 +304,9 @@ def test_code_lists_the_script_what_it_imports_and_the_kernels_python() -> None:
     assert "src/fixturepipe/kernel_lib/chunks.py" in inputs
     assert all(not path.startswith("/") for path in inputs)
     assert not [path for path in p.code("inputs") if path.startswith("kernels/")]
+    composite = "chunk_gated_delta_rule_fwd"  # its reference is the chain of its stages'
+    assert [path for path in p.code("reference", composite) if path.startswith("kernels/")] == [
+        f"kernels/{k}/reference.py" for k in sorted([composite, *p.specs[composite].stage_specs])]
 
 
 def test_stage_files_are_each_stages_outputs_and_run_json_in_chain_order() -> None:
