@@ -58,6 +58,20 @@ def test_cpu_options_reach_the_executor() -> None:
     assert kernel.input_names == ["a"] and kernel.output_names == ["o"]
 
 
+def test_single_threaded_runs_the_cpu_executor_on_one_worker(monkeypatch) -> None:
+    # Mutation cells name the first fault; one worker makes it the same on every host.
+    monkeypatch.setenv("FIXTUREPIPE_METAL_CPU_THREADS", "4")
+    args = ("k", ["a"], ["o"], "o[0] = a[0];")
+    assert backends.resolve("cpu").metal_kernel(*args).workers == 4
+    serial = backends.single_threaded(backends.resolve("cpu"))
+    assert serial.name == "cpu" and serial.metal_kernel(*args, timeout=3.0).workers == 1
+
+
+def test_single_threaded_leaves_metal_as_it_is() -> None:
+    metal = backends.Backend("metal", metal_backend.MetalGpuKernel, "metal")
+    assert backends.single_threaded(metal) is metal
+
+
 def fixture(**params) -> Fixture:
     return Fixture.from_params(KERNEL, "f", {"sizes": SIZES, **params})
 

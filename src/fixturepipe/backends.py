@@ -14,8 +14,9 @@ has a Metal back-end only on arm64 macOS 14 or later.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 NAMES = ("auto", "metal", "cpu")
@@ -90,3 +91,18 @@ def resolve(name: str) -> Backend:
     if name == "auto":
         cpu_details["auto_chose_cpu_because"] = metal_backend.metal_unavailable_reason()
     return Backend("cpu", metal_cpu.metal_kernel, f"cpu:{platform.machine()}", cpu_details)
+
+
+def single_threaded(backend: Backend) -> Backend:
+    """``backend`` with the CPU executor running every threadgroup on one OS thread.
+
+    A mutation cell records *which* fault stopped a faulty kernel. With several worker
+    threads that depends on how they interleave (one threadgroup's bounds error or
+    another's crash comes first), so the kill matrix differed between a local and a
+    Slurm run and would differ between hosts. One worker runs the threadgroups in
+    launch order, so the first fault is the same everywhere. The Metal backend is
+    returned as is: the GPU reports no such choice.
+    """
+    if backend.name != "cpu":
+        return backend
+    return replace(backend, metal_kernel=functools.partial(backend.metal_kernel, workers=1))

@@ -106,8 +106,8 @@ def run_chain_mutant(
         started = time.perf_counter()
         if stillborn is None:
             try:
-                by = _cell(spec, stage, mutant, data, backends.resolve(data.fixture.backend),
-                           timeout, source_path)
+                backend = backends.single_threaded(backends.resolve(data.fixture.backend))
+                by = _cell(spec, stage, mutant, data, backend, timeout, source_path)
             except Stillborn as exc:
                 stillborn, by = str(exc), []
                 log.info("mutant %s is stillborn: %s", mutant.name, stillborn)

@@ -116,7 +116,7 @@ def run_mutant(
             continue
         inputs = fixture_io.read_inputs(data.folder, spec, fixture)
         refs = fixture_io.read_references(data.folder, spec, fixture)
-        backend = backends.resolve(fixture.backend)
+        backend = backends.single_threaded(backends.resolve(fixture.backend))
         by: list[str] = []
         looks_like = None
         try:
