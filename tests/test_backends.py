@@ -95,3 +95,21 @@ def test_backend_unavailable_is_not_a_kernel_fault() -> None:
     with pytest.raises(backends.BackendUnavailable):
         kernel_stage.run(kernel_spec, fixture(race_check=True), metal,
                          {"a_strict": mx.zeros((1, 64, 1, 64))})
+
+
+def test_the_cpu_backend_records_its_executor_and_why_auto_did_not_choose_metal() -> None:
+    """The provenance run.json carries: which executor built the kernels, and for ``auto``
+    on a machine without Metal, the reason (never a silent fallback)."""
+    import platform
+
+    from fixturepipe.metal_cpu import toolchain
+
+    executor = toolchain.host_target().describe()
+    cpu = backends.resolve("cpu")
+    assert (cpu.name, cpu.device) == ("cpu", f"cpu:{platform.machine()}")
+    assert cpu.provenance == {"executor": executor}
+    auto = backends.resolve("auto")
+    assert auto.name == "cpu" and auto.provenance == {
+        "executor": executor,
+        "auto_chose_cpu_because": metal_backend.metal_unavailable_reason()}
+    assert auto.provenance["auto_chose_cpu_because"], "this machine has no Metal device"
