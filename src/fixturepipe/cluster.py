@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from snakemake.exceptions import WorkflowError
@@ -167,8 +168,14 @@ def _down_seconds() -> float:
         ) from None
 
 
-def _watch(down_seconds: float) -> None:
-    """Poll the controller; after ``down_seconds`` of silence, stop Snakemake with a sentence."""
+def _watch(down_seconds: float, release_lock: Callable[[], None]) -> None:
+    """Poll the controller; after ``down_seconds`` of silence, stop Snakemake with a sentence.
+
+    Snakemake may not stop in time: cancelling its jobs asks the silent controller too.
+    The forced exit then releases Snakemake's lock on the working directory first, or
+    the rerun the sentence promises would fail with "Directory cannot be locked"
+    instead of saying the controller is down.
+    """
     silent_since: float | None = None
     while True:
         time.sleep(POLL_SECONDS if silent_since is None else min(POLL_SECONDS, down_seconds / 4))
@@ -188,8 +195,9 @@ def _watch(down_seconds: float) -> None:
         )
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(STOP_GRACE_SECONDS)
-        print("Error: Snakemake did not stop after the Slurm controller went away; exiting.",
-              file=sys.stderr, flush=True)
+        release_lock()
+        print("Error: Snakemake did not stop after the Slurm controller went away; exiting "
+              "(its lock on the working directory is released).", file=sys.stderr, flush=True)
         os._exit(1)
 
 
@@ -211,5 +219,6 @@ def check_slurm(workflow: Any) -> None:
         raise WorkflowError(str(exc)) from None
     for note in notes:
         logger.info(note)
-    threading.Thread(target=_watch, args=(down_seconds,), name="slurm-watchdog",
+    threading.Thread(target=_watch, args=(down_seconds, workflow.persistence.unlock),
+                     name="slurm-watchdog",
                      daemon=True).start()
