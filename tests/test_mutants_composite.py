@@ -14,14 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 from pipeline_project import make_project, planned_jobs, snakemake
+from test_composite import COMPOSITE, STAGES
 
 from fixturepipe.mutation import sample
 from fixturepipe.mutation.dag import chain_result_file
 from fixturepipe.mutation.generate import mutants_of_file
 
-COMPOSITE = "chunk_gated_delta_rule_fwd"
-STAGES = ("chunk_local_cumsum", "chunk_scaled_dot_kkt", "chunk_tri_solve_invert",
-          "recompute_w_u", "chunk_gated_delta_rule_fwd_h", "chunk_fwd_o")
 FIXTURE = {
     "name": "tiny", "kernel": COMPOSITE,
     "sizes": {"B": 1, "T": 128, "H": 2, "Hg": 1, "K": 64, "V": 64, "BT": 64},
