@@ -34,7 +34,7 @@ from pathlib import Path
 from benchmarks_md import machine, publish
 from scratch_project import REPO, environment, snakemake
 
-from fixturepipe.mutation import dag
+from fixturepipe import paths
 
 SECTION = "Mutation testing: the gated-delta-rule family"
 FAMILY = ("chunk_local_cumsum", "chunk_scaled_dot_kkt", "recompute_w_u",
@@ -61,13 +61,14 @@ def explained(matrix: dict) -> dict[str, int]:
 
 def job_seconds(matrix: dict) -> list[float]:
     """Wall seconds of the kill matrix's mutant jobs, from their provenance files."""
-    paths = [REPO / dag.result_provenance(matrix["kernel"], r["name"]) for r in matrix["mutants"]]
-    return [json.loads(p.read_text())["seconds"] for p in paths if p.exists()]
+    files = [REPO / paths.mutant_result_provenance(matrix["kernel"], r["name"])
+             for r in matrix["mutants"]]
+    return [json.loads(p.read_text())["seconds"] for p in files if p.exists()]
 
 
 def run_record(kernel: str) -> Path:
     """Where a run's wall time and exit code are kept, so `--reuse` can report them."""
-    return REPO / dag.kernel_dir(kernel) / "bench_run.json"
+    return REPO / paths.mutants_dir(kernel) / "bench_run.json"
 
 
 def run_kernel(kernel: str, per_operator: int | None, jobs: int) -> dict:
@@ -81,7 +82,7 @@ def run_kernel(kernel: str, per_operator: int | None, jobs: int) -> dict:
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         load = os.getloadavg()[0]
         run = snakemake(REPO, environment(), *args)
-    if not (REPO / dag.matrix_file(kernel)).exists():
+    if not (REPO / paths.kill_matrix_file(kernel)).exists():
         print(run.output[-5000:], file=sys.stderr)
     record = {"wall": round(run.seconds, 1), "exit": run.returncode, "jobs": jobs,
               "started": started, "load": round(load, 1)}
@@ -114,7 +115,7 @@ def main() -> int:
         else:
             record = run_kernel(kernel, samples.get(kernel), args.jobs)
         wall, code = record.get("wall"), record.get("exit")
-        matrix = json.loads((REPO / dag.matrix_file(kernel)).read_text())
+        matrix = json.loads((REPO / paths.kill_matrix_file(kernel)).read_text())
         sample = matrix.get("sample")
         c, s = matrix["counts"], matrix["score"]
         job_s = job_seconds(matrix)

@@ -5,7 +5,7 @@
 # written under artifacts/mutants/ and artifacts/logs/mutants/, never into the real runs.
 # Scripts run as `python scripts/<x>.py <log> <job json> <files json>`, like the Snakefile's
 # rules (fixturepipe.snakefile_support.job: the params, stated once and tracked).
-from fixturepipe import fingerprint
+from fixturepipe import fingerprint, paths
 from fixturepipe.mutation import dag as mutation_dag
 from fixturepipe.mutation.generate import NAME_PATTERN as _MUTANT_NAME
 
@@ -41,9 +41,9 @@ for _kernel, _spec in _MUTATED.items():
             fixtures=lambda w, k=_kernel: mutation_dag.fixture_files(PLAN, k),
             code=mutation_dag.code_inputs(PLAN, "mutant_run.py", _kernel),
         output:
-            result=mutation_dag.result_file(_kernel, "{mutant}"),
-            source=mutation_dag.source_file(_kernel, "{mutant}"),
-            provenance=mutation_dag.result_provenance(_kernel, "{mutant}"),
+            result=paths.mutant_result_file(_kernel, "{mutant}"),
+            source=paths.mutant_source_file(_kernel, "{mutant}"),
+            provenance=paths.mutant_result_provenance(_kernel, "{mutant}"),
         params:
             # Content, not mtime, decides (fixturepipe.fingerprint): source, spec, code.
             content=fingerprint.content_param(
@@ -63,7 +63,7 @@ for _kernel, _spec in _MUTATED.items():
                 },
             ),
         log:
-            mutation_dag.log_file(_kernel, "{mutant}"),
+            paths.mutant_log_file(_kernel, "{mutant}"),
         conda:
             f"../{ENV}"
         shell:
@@ -80,16 +80,16 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             # other targets (verify) never depend on the mutation catalogue.
             # All mutants, or the stated sample of `mutants.sample.<kernel>` (docs/mutants.md).
             results=lambda w, k=_kernel, s=_spec: [
-                mutation_dag.result_file(k, m)
+                paths.mutant_result_file(k, m)
                 for m in mutation_dag.sampled_mutant_names(str(s.source_path), k, config)
             ],
             spec=str(_spec.path),
             metal=[str(p) for p in _spec.code_files()],
             code=mutation_dag.code_inputs(PLAN, "mutant_matrix.py"),
         output:
-            matrix=mutation_dag.matrix_file(_kernel),
-            report=mutation_dag.report_file(_kernel),
-            html=mutation_dag.html_report_file(_kernel),
+            matrix=paths.kill_matrix_file(_kernel),
+            report=paths.mutation_report_file(_kernel),
+            html=paths.mutation_html_report_file(_kernel),
         params:
             content=fingerprint.content_param(
                 PLAN.root,
@@ -107,7 +107,7 @@ for _kernel, _spec in MUTANT_KERNELS.items():
                 },
             ),
         log:
-            f"{LOGS}/mutants/{_kernel}/matrix.log",
+            paths.mutation_matrix_log(_kernel),
         conda:
             f"../{ENV}"
         shell:
@@ -132,10 +132,10 @@ for _kernel, _spec in COMPOSITES.items():
                 # After the stage's own run of the mutant: its binary is then in the CPU
                 # executor's cache (the same translation unit), so the chain does not
                 # compile it again.
-                stage_result=mutation_dag.result_file(_stage.kernel, "{mutant}"),
+                stage_result=paths.mutant_result_file(_stage.kernel, "{mutant}"),
             output:
-                result=mutation_dag.chain_result_file(_kernel, _stage.kernel, "{mutant}"),
-                provenance=mutation_dag.chain_result_provenance(_kernel, _stage.kernel, "{mutant}"),
+                result=paths.chain_result_file(_kernel, _stage.kernel, "{mutant}"),
+                provenance=paths.chain_result_provenance(_kernel, _stage.kernel, "{mutant}"),
             params:
                 content=fingerprint.content_param(
                     PLAN.root,
@@ -154,7 +154,7 @@ for _kernel, _spec in COMPOSITES.items():
                     },
                 ),
             log:
-                mutation_dag.chain_log_file(_kernel, _stage.kernel, "{mutant}"),
+                paths.chain_log_file(_kernel, _stage.kernel, "{mutant}"),
             conda:
                 f"../{ENV}"
             shell:
@@ -166,12 +166,12 @@ for _kernel, _spec in COMPOSITES.items():
         input:
             # Input functions: mutants are derived only when this target is built.
             stage_results=lambda w, c=_spec: [
-                mutation_dag.result_file(s, m)
+                paths.mutant_result_file(s, m)
                 for s, names in mutation_dag.composite_mutants(c, config).items()
                 for m in names
             ],
             chain_results=lambda w, c=_spec: [
-                mutation_dag.chain_result_file(c.name, s, m)
+                paths.chain_result_file(c.name, s, m)
                 for s, names in mutation_dag.composite_mutants(c, config).items()
                 for m in names
             ],
@@ -179,8 +179,8 @@ for _kernel, _spec in COMPOSITES.items():
             metal=[str(p) for p in _spec.code_files()],
             code=mutation_dag.code_inputs(PLAN, "mutant_composite_matrix.py"),
         output:
-            matrix=mutation_dag.matrix_file(_kernel),
-            report=mutation_dag.report_file(_kernel),
+            matrix=paths.kill_matrix_file(_kernel),
+            report=paths.mutation_report_file(_kernel),
         params:
             content=fingerprint.content_param(
                 PLAN.root,
@@ -196,7 +196,7 @@ for _kernel, _spec in COMPOSITES.items():
                 },
             ),
         log:
-            f"{LOGS}/mutants/{_kernel}/matrix.log",
+            paths.mutation_matrix_log(_kernel),
         conda:
             f"../{ENV}"
         shell:
@@ -205,13 +205,13 @@ for _kernel, _spec in COMPOSITES.items():
 
 rule mutants:
     input:
-        matrices=[mutation_dag.matrix_file(k) for k in (*MUTANT_KERNELS, *COMPOSITES)],
+        matrices=[paths.kill_matrix_file(k) for k in (*MUTANT_KERNELS, *COMPOSITES)],
         code=mutation_dag.code_inputs(PLAN, "mutant_gate.py"),
     params:
         files=snakefile_support.files,
         job=snakefile_support.job("mutants", {}),
     log:
-        f"{LOGS}/mutants/gate.log",
+        paths.MUTATION_GATE_LOG,
     conda:
         f"../{ENV}"
     shell:

@@ -7,7 +7,7 @@ from pathlib import Path
 from fixturepipe import atomic, paths, provenance, rulescript
 from fixturepipe.fixture import Fixture
 from fixturepipe.mutation.chain import ChainFixture, chain_mutant_result
-from fixturepipe.mutation.dag import source_file, stages_before
+from fixturepipe.mutation.dag import stages_before
 from fixturepipe.spec import load_spec
 
 
@@ -23,7 +23,7 @@ def main(smk):
     started = time.perf_counter()
     mutant, result, seconds = chain_mutant_result(
         spec, stage, smk.wildcards.mutant, fixtures, timeout=smk.params.timeout,
-        source_path=source_file(stage, smk.wildcards.mutant))
+        source_path=paths.mutant_source_file(stage, smk.wildcards.mutant))
     atomic.write_json(smk.output.result, result)
     atomic.write_json(smk.output.provenance, provenance.record(
         rule=smk.rule, stage=stage, mutant=mutant.name,

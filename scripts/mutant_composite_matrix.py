@@ -4,9 +4,8 @@
 import json
 from pathlib import Path
 
-from fixturepipe import atomic, rulescript
+from fixturepipe import atomic, paths, rulescript
 from fixturepipe.mutation import sample, stage_vs_e2e
-from fixturepipe.mutation.dag import chain_result_file, result_file
 from fixturepipe.mutation.generate import mutants_of_file
 from fixturepipe.spec import load_spec
 
@@ -24,8 +23,8 @@ def main(smk):
         population = [m.name for m in mutants_of_file(spec.stage_specs[s.kernel].source_path)]
         stages[s.kernel] = {
             **params["stages"][s.kernel], "population": population,
-            "pairs": [(read(result_file(s.kernel, n)),
-                       read(chain_result_file(spec.name, s.kernel, n)))
+            "pairs": [(read(paths.mutant_result_file(s.kernel, n)),
+                       read(paths.chain_result_file(spec.name, s.kernel, n)))
                       for n in sample.select(population, per_operator)],
         }
     matrix = stage_vs_e2e.build(spec.name, "+".join(smk.params.backends), params["fixtures"],

@@ -7,9 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
-from fixturepipe import rulescript
+from fixturepipe import paths, rulescript
 from fixturepipe.mutation import stage_vs_e2e
-from fixturepipe.mutation.dag import report_file
 from fixturepipe.mutation.killmatrix import stale_message, summary_line, survivor_message
 
 
@@ -22,7 +21,7 @@ def main(smk):
             print(stage_vs_e2e.summary_line(matrix), file=sys.stderr)
             continue
         print(summary_line(matrix), file=sys.stderr)
-        report = report_file(matrix["kernel"])
+        report = paths.mutation_report_file(matrix["kernel"])
         for message in (stale_message(matrix, report), survivor_message(matrix, path, report)):
             if message:
                 failures.append(message)

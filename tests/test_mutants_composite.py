@@ -16,8 +16,8 @@ import yaml
 from pipeline_project import make_project, planned_jobs, snakemake
 from test_composite import COMPOSITE, STAGES
 
+from fixturepipe import paths
 from fixturepipe.mutation import sample
-from fixturepipe.mutation.dag import chain_result_file
 from fixturepipe.mutation.generate import mutants_of_file
 
 FIXTURE = {
@@ -57,7 +57,8 @@ def test_a_sample_plans_one_chain_job_per_sampled_stage_mutant(project: Path) ->
 
 
 def test_a_first_stage_mutant_runs_through_the_real_chain(project: Path) -> None:
-    files = [chain_result_file(COMPOSITE, "chunk_local_cumsum", m) for m in (KILLED, EQUIVALENT)]
+    files = [paths.chain_result_file(COMPOSITE, "chunk_local_cumsum", m)
+             for m in (KILLED, EQUIVALENT)]
     proc = snakemake(project, "-j2", "--config", f"kernels={COMPOSITE}", "--", *files,
                      timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr

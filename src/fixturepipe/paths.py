@@ -80,6 +80,73 @@ def fixture_files(spec: KernelSpec) -> list[str]:
     )
 
 
+# -- mutation testing (docs/mutants.md): everything under artifacts/mutants/ and
+# artifacts/logs/mutants/, so mutant jobs never touch the real kernel's runs.
+MUTANTS_ROOT = f"{ARTIFACTS}/mutants"
+MUTANT_LOG_DIR = f"{LOG_DIR}/mutants"
+MUTATION_GATE_LOG = f"{MUTANT_LOG_DIR}/gate.log"
+
+
+def mutants_dir(kernel: str) -> str:
+    """artifacts/mutants/<kernel>: everything mutation testing writes for one kernel."""
+    return f"{MUTANTS_ROOT}/{kernel}"
+
+
+def mutant_result_file(kernel: str, mutant: str) -> str:
+    """One mutant's outcome on every fixture (deterministic JSON)."""
+    return f"{mutants_dir(kernel)}/results/{mutant}.json"
+
+
+def mutant_result_provenance(kernel: str, mutant: str) -> str:
+    """Times and host of one mutant's job."""
+    return f"{mutants_dir(kernel)}/results/{mutant}.provenance.json"
+
+
+def mutant_source_file(kernel: str, mutant: str) -> str:
+    """The mutated Metal source, where compile errors of the mutant point."""
+    return f"{mutants_dir(kernel)}/sources/{mutant}.metal"
+
+
+def kill_matrix_file(kernel: str) -> str:
+    """The kill matrix, scores and unique kills of one kernel."""
+    return f"{mutants_dir(kernel)}/kill_matrix.json"
+
+
+def mutation_report_file(kernel: str) -> str:
+    """The readable Markdown mutation report of one kernel."""
+    return f"{mutants_dir(kernel)}/report.md"
+
+
+def mutation_html_report_file(kernel: str) -> str:
+    """The mutation report as a self-contained HTML page (source view, kill heatmap)."""
+    return f"{mutants_dir(kernel)}/report.html"
+
+
+def mutant_log_file(kernel: str, mutant: str) -> str:
+    """A mutant job's log."""
+    return f"{MUTANT_LOG_DIR}/{kernel}/{mutant}.log"
+
+
+def mutation_matrix_log(kernel: str) -> str:
+    """The log of a kernel's kill-matrix job."""
+    return f"{MUTANT_LOG_DIR}/{kernel}/matrix.log"
+
+
+def chain_result_file(composite: str, stage: str, mutant: str) -> str:
+    """One stage mutant's outcome through the composite's chain on its end-to-end fixtures."""
+    return f"{mutants_dir(composite)}/chain/{stage}/{mutant}.json"
+
+
+def chain_result_provenance(composite: str, stage: str, mutant: str) -> str:
+    """Times and host of one chain mutant's job."""
+    return f"{mutants_dir(composite)}/chain/{stage}/{mutant}.provenance.json"
+
+
+def chain_log_file(composite: str, stage: str, mutant: str) -> str:
+    """A chain mutant job's log."""
+    return f"{MUTANT_LOG_DIR}/{composite}/{stage}/{mutant}.log"
+
+
 def relative(path: Path, root: Path) -> str:
     """``path`` as a POSIX path relative to ``root`` (resolved), so it can be a Snakemake
     input or go into a checksum file; a path outside ``root`` stays as it is."""

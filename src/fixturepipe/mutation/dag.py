@@ -1,9 +1,10 @@
-"""What `rules/mutants.smk` needs at DAG-build time: mutant names, paths, job params.
+"""What `rules/mutants.smk` needs at DAG-build time: mutant names, inputs, job params.
 
 Mutants are derived here from each kernel's source text (cheap and
 deterministic, no numpy), so every mutant is a Snakemake job whose output
-name is known before anything runs. Paths live under artifacts/mutants/ and
-artifacts/logs/mutants/ only: mutant jobs never touch the real kernel's runs.
+name is known before anything runs. Their paths are in fixturepipe.paths
+(under artifacts/mutants/ and artifacts/logs/mutants/ only: mutant jobs never
+touch the real kernel's runs).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fixturepipe import paths
 from fixturepipe.fixture import Fixture
 from fixturepipe.golden import GoldenMissingError
 from fixturepipe.mutation import sample
@@ -19,49 +19,8 @@ from fixturepipe.mutation.generate import mutants_of_file
 from fixturepipe.mutation.killmatrix import equivalences_for
 from fixturepipe.mutation.tokens import TokenizeError
 
-MUTANTS_ROOT = f"{paths.ARTIFACTS}/mutants"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RACE_TIMEOUT = 120.0
-
-
-def kernel_dir(kernel: str) -> str:
-    """artifacts/mutants/<kernel>: everything mutation testing writes for one kernel."""
-    return f"{MUTANTS_ROOT}/{kernel}"
-
-
-def result_file(kernel: str, mutant: str) -> str:
-    """One mutant's outcome on every fixture (deterministic JSON)."""
-    return f"{kernel_dir(kernel)}/results/{mutant}.json"
-
-
-def result_provenance(kernel: str, mutant: str) -> str:
-    """Times and host of one mutant's job."""
-    return f"{kernel_dir(kernel)}/results/{mutant}.provenance.json"
-
-
-def source_file(kernel: str, mutant: str) -> str:
-    """The mutated Metal source, where compile errors of the mutant point."""
-    return f"{kernel_dir(kernel)}/sources/{mutant}.metal"
-
-
-def matrix_file(kernel: str) -> str:
-    """The kill matrix, scores and unique kills of one kernel."""
-    return f"{kernel_dir(kernel)}/kill_matrix.json"
-
-
-def report_file(kernel: str) -> str:
-    """The readable Markdown report of one kernel."""
-    return f"{kernel_dir(kernel)}/report.md"
-
-
-def html_report_file(kernel: str) -> str:
-    """The mutation report as a self-contained HTML page (source view, kill heatmap)."""
-    return f"{kernel_dir(kernel)}/report.html"
-
-
-def log_file(kernel: str, mutant: str) -> str:
-    """A mutant job's log."""
-    return f"{paths.LOG_DIR}/mutants/{kernel}/{mutant}.log"
 
 
 def settings(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -187,21 +146,6 @@ def fixtures_params(plan: Any, kernel: str, backend: str) -> list[dict[str, Any]
 
 
 # -- composites: every stage's mutants through the whole chain (stage versus end to end) ----
-def chain_result_file(composite: str, stage: str, mutant: str) -> str:
-    """One stage mutant's outcome through the composite's chain on its end-to-end fixtures."""
-    return f"{kernel_dir(composite)}/chain/{stage}/{mutant}.json"
-
-
-def chain_result_provenance(composite: str, stage: str, mutant: str) -> str:
-    """Times and host of one chain mutant's job."""
-    return f"{kernel_dir(composite)}/chain/{stage}/{mutant}.provenance.json"
-
-
-def chain_log_file(composite: str, stage: str, mutant: str) -> str:
-    """A chain mutant job's log."""
-    return f"{paths.LOG_DIR}/mutants/{composite}/{stage}/{mutant}.log"
-
-
 def stages_before(spec: Any, stage: str) -> list[str]:
     """The stage kernels of composite ``spec`` that run before ``stage`` (a mutant of
     ``stage`` does not change their outputs, so the chain reads their real runs)."""
