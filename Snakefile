@@ -34,7 +34,6 @@ except (ConfigError, SpecError) as exc:
 inputs_of = lambda k, f: list(PLAN.fixture_inputs(k, f).values())
 references_of = lambda k, f: list(PLAN.fixture_references(k, f).values())
 chained_of = lambda k, f: list(PLAN.chained_inputs(k, f).values())  # upstream generated files
-LOGS = paths.LOG_DIR
 # Each rule states its params once, in `job` (a function of wildcards only, so Snakemake's
 # params trigger reruns the job when they change); `files` adds its named inputs and
 # outputs. Both reach the script as JSON: `python scripts/<x>.py <log> <job> <files>`.
@@ -84,7 +83,7 @@ rule verify:
         # For `snakemake --report`: what the last verify wrote (report(), with captions).
         last_report=snakefile_support.last_verify_report(report, workflow.current_basedir.join),
     log:
-        f"{LOGS}/verify.log",
+        paths.rule_log("verify"),
     conda:
         ENV
     params:
@@ -101,7 +100,7 @@ rule checksums:
     output:
         sums=paths.MANIFEST,
     log:
-        f"{LOGS}/checksums.log",
+        paths.rule_log("checksums"),
     conda:
         ENV
     params:
@@ -122,7 +121,7 @@ rule accept:
             "accept", {"fixtures": {f.key: str(PLAN.specs[f.kernel].path) for f in PLAN.targets}}
         ),
     log:
-        f"{LOGS}/accept.log",
+        paths.rule_log("accept"),
     conda:
         ENV
     shell:
@@ -147,7 +146,7 @@ for kernel, spec in PLAN.specs.items():
         output:
             inputs=inputs_out,
             meta=f"{generated}/{paths.meta_file(spec)}",
-            provenance=f"{generated}/generate.provenance.json",
+            provenance=f"{generated}/{paths.GENERATE_PROVENANCE}",
         params:
             content=snakefile_support.content(PLAN, "inputs", kernel),
             # A numpy upgrade (its RNG, its bundled LAPACK) regenerates, so verify's
@@ -163,7 +162,7 @@ for kernel, spec in PLAN.specs.items():
                 },
             ),
         log:
-            f"{LOGS}/inputs/{kernel}/{{fixture}}.log",
+            paths.fixture_log("inputs", kernel, "{fixture}"),
         conda:
             ENV
         shell:
@@ -188,7 +187,7 @@ for kernel, spec in PLAN.specs.items():
                 lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).reference_params()},
             ),
         log:
-            f"{LOGS}/reference/{kernel}/{{fixture}}.log",
+            paths.fixture_log("reference", kernel, "{fixture}"),
         conda:
             ENV
         shell:
@@ -213,8 +212,8 @@ for kernel, spec in PLAN.specs.items():
                 code=PLAN.code("stage_kernel"),
             output:
                 outputs=[f"{stage_dir}/{paths.output_file(stage_spec, t.name)}" for t in stage_spec.outputs],
-                run=f"{stage_dir}/run.json",
-                provenance=f"{stage_dir}/run.provenance.json",
+                run=f"{stage_dir}/{paths.RUN_JSON}",
+                provenance=f"{stage_dir}/{paths.RUN_PROVENANCE}",
             params:
                 content=snakefile_support.content(
                     PLAN, "stage_kernel", kernel, stage=stage.kernel, metal=True, golden=True, toolchain=True
@@ -229,7 +228,7 @@ for kernel, spec in PLAN.specs.items():
                     },
                 ),
             log:
-                f"{LOGS}/kernel/{{backend}}/{kernel}/{{fixture}}/{stage.kernel}.log",
+                paths.stage_log("{backend}", kernel, "{fixture}", stage.kernel),
             conda:
                 ENV
             shell:
@@ -244,14 +243,14 @@ for kernel, spec in PLAN.specs.items():
                 spec=str(spec.path),
                 stages=PLAN.stage_files(kernel, "{backend}", "{fixture}"),
                 provenance=[
-                    f"{paths.stage_run_dir('{backend}', kernel, '{fixture}', s.kernel)}/run.provenance.json"
+                    f"{paths.stage_run_dir('{backend}', kernel, '{fixture}', s.kernel)}/{paths.RUN_PROVENANCE}"
                     for s in spec.stages
                 ],
                 code=PLAN.code("composite_kernel", kernel),
             output:
                 outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
-                run=f"{run_dir}/run.json",
-                provenance=f"{run_dir}/run.provenance.json",
+                run=f"{run_dir}/{paths.RUN_JSON}",
+                provenance=f"{run_dir}/{paths.RUN_PROVENANCE}",
             params:
                 content=snakefile_support.content(PLAN, "composite_kernel", kernel),
                 files=snakefile_support.files,
@@ -260,7 +259,7 @@ for kernel, spec in PLAN.specs.items():
                     lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).kernel_params()},
                 ),
             log:
-                f"{LOGS}/kernel/{{backend}}/{kernel}/{{fixture}}.log",
+                paths.run_log("kernel", "{backend}", kernel, "{fixture}"),
             conda:
                 ENV
             shell:
@@ -278,8 +277,8 @@ for kernel, spec in PLAN.specs.items():
                 code=PLAN.code("kernel", kernel),
             output:
                 outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
-                run=f"{run_dir}/run.json",
-                provenance=f"{run_dir}/run.provenance.json",
+                run=f"{run_dir}/{paths.RUN_JSON}",
+                provenance=f"{run_dir}/{paths.RUN_PROVENANCE}",
             params:
                 content=snakefile_support.content(
                     PLAN, "kernel", kernel, metal=True, golden=True, toolchain=True
@@ -290,7 +289,7 @@ for kernel, spec in PLAN.specs.items():
                     lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).kernel_params()},
                 ),
             log:
-                f"{LOGS}/kernel/{{backend}}/{kernel}/{{fixture}}.log",
+                paths.run_log("kernel", "{backend}", kernel, "{fixture}"),
             conda:
                 ENV
             shell:
@@ -301,14 +300,14 @@ for kernel, spec in PLAN.specs.items():
             f"compare_{kernel}"
         input:
             spec=str(spec.path),
-            run=f"{run_dir}/run.json",
+            run=f"{run_dir}/{paths.RUN_JSON}",
             outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
             refs=snakefile_support.per_fixture(references_of, kernel),
             inputs=snakefile_support.per_fixture(inputs_of, kernel),
             stages=PLAN.stage_files(kernel, "{backend}", "{fixture}"),  # a composite's bisect
             code=PLAN.code("compare", kernel),
         output:
-            compare=f"{run_dir}/compare.json",
+            compare=f"{run_dir}/{paths.COMPARE_JSON}",
         params:
             content=snakefile_support.content(PLAN, "compare", kernel, golden=True),
             files=snakefile_support.files,
@@ -317,7 +316,7 @@ for kernel, spec in PLAN.specs.items():
                 lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).compare_params()},
             ),
         log:
-            f"{LOGS}/compare/{{backend}}/{kernel}/{{fixture}}.log",
+            paths.run_log("compare", "{backend}", kernel, "{fixture}"),
         conda:
             ENV
         shell:
@@ -332,7 +331,7 @@ for kernel, spec in PLAN.specs.items():
             golden=snakefile_support.per_fixture(PLAN.present_golden_files, kernel),
             code=PLAN.code("reproduce", kernel),
         output:
-            reproducibility=f"{paths.reproduce_dir(kernel, '{fixture}')}/reproducibility.json",
+            reproducibility=f"{paths.reproduce_dir(kernel, '{fixture}')}/{paths.REPRODUCIBILITY_JSON}",
         params:
             content=snakefile_support.content(PLAN, "reproduce", kernel, golden=True),
             files=snakefile_support.files,
@@ -341,7 +340,7 @@ for kernel, spec in PLAN.specs.items():
                 lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).compare_params()},
             ),
         log:
-            f"{LOGS}/reproduce/{kernel}/{{fixture}}.log",
+            paths.fixture_log("reproduce", kernel, "{fixture}"),
         conda:
             ENV
         shell:

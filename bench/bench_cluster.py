@@ -43,6 +43,8 @@ from benchmarks_md import machine, publish, table
 from scratch_project import REPO, Run, copy_project, environment
 from scratch_project import snakemake as run_snakemake
 
+from fixturepipe import paths
+
 SECTION = "Cluster"
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+)")
 # One job that does nothing, batched as the project's Snakefile batches (one Snakemake
@@ -135,7 +137,7 @@ def main() -> int:
                                   *only)
             ids = SUBMITTED.findall(slurm_run.output)
             batches = batch_seconds(ids)
-        results = local / "artifacts" / "mutants"
+        results = local / paths.MUTANTS_ROOT
         mutants = len(list(results.glob("*/results/*.provenance.json")))
         matrices = sorted(results.glob("*/kill_matrix.json"))
         same = bool(matrices) and all(

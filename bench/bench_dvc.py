@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from benchmarks_md import BENCHMARKS_MD, write_section
 
+from fixturepipe import paths
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
@@ -182,7 +184,7 @@ def main() -> int:
     parser.add_argument("--file-size", type=int, default=16384, help="bytes per synthetic file")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
-    golden = REPO / "artifacts" / "fixtures"
+    golden = REPO / paths.GOLDEN_ROOT
     if not golden.is_dir():
         print(f"{golden} is missing: run `dvc pull` first.", file=sys.stderr)
         return 1

@@ -31,6 +31,8 @@ from pathlib import Path
 from benchmarks_md import machine, publish, table
 from scratch_project import copy_project, environment, snakemake
 
+from fixturepipe import paths
+
 SECTION = "Mutation testing"
 KERNEL = "chunk_tri_solve_invert"
 ONLY = ("--config", f"kernels={KERNEL}")  # the mutants target covers every kernel otherwise
@@ -57,8 +59,8 @@ def main() -> int:
             print(dag.output, file=sys.stderr)
             return 1
         full = snakemake(root, env, f"-j{args.jobs}", "mutants", *ONLY)
-        kdir = root / "artifacts" / "mutants" / KERNEL
-        matrix_path = kdir / "kill_matrix.json"
+        kdir = root / paths.mutants_dir(KERNEL)
+        matrix_path = root / paths.kill_matrix_file(KERNEL)
         if not matrix_path.exists():  # jobs failed, not just the survivor gate
             print(full.output[-5000:], file=sys.stderr)
             return 1

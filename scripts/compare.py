@@ -48,7 +48,7 @@ def bisect(smk, spec, fixture, result):
         inputs = fixture_io.read_inputs(Path(smk.input.inputs[0]).parent, spec, fixture)
         for s in spec.stages:
             folder = Path(paths.stage_run_dir(backend, spec.name, fixture.name, s.kernel))
-            runs[s.kernel] = read_run(folder / "run.json")
+            runs[s.kernel] = read_run(folder / paths.RUN_JSON)
             outputs[s.kernel] = fixture_io.read_outputs(
                 folder, spec.stage_specs[s.kernel],
                 composite.stage_fixture(spec, fixture, s.kernel))

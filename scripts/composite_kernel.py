@@ -20,8 +20,8 @@ def main(smk):
     def read(path):
         return json.loads(Path(path).read_text(encoding="utf-8"))
 
-    runs = {k: read(f"{d}/run.json") for k, d in folders.items()}
-    stages = {k: read(f"{d}/run.provenance.json") for k, d in folders.items()}
+    runs = {k: read(f"{d}/{paths.RUN_JSON}") for k, d in folders.items()}
+    stages = {k: read(f"{d}/{paths.RUN_PROVENANCE}") for k, d in folders.items()}
     run_dir = Path(smk.output.run).parent
     for t in spec.outputs:
         up, output = spec.composite_outputs[t.name].split(".", 1)

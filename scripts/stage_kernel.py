@@ -34,7 +34,7 @@ def main(smk):
     upstream = [s.kernel for s in spec.stages if s.kernel in wired]  # in stage order
     folders = {up: paths.stage_run_dir(smk.wildcards.backend, spec.name, fixture.name, up)
                for up in upstream}
-    runs = {up: json.loads(Path(f"{folders[up]}/run.json").read_text(encoding="utf-8"))
+    runs = {up: json.loads(Path(f"{folders[up]}/{paths.RUN_JSON}").read_text(encoding="utf-8"))
             for up in upstream}
     failed = [up for up in upstream if runs[up]["status"] != "ok"]
     if failed:

@@ -59,11 +59,11 @@ def main(smk):
         compares, reproductions, integrity, lock_problems, stale=stale,
         other=[*damaged, *([uncovered] if uncovered else [])],
     )
-    atomic.write_json(f"{paths.VERIFY_DIR}/report.json", result)
-    atomic.write_text(f"{paths.VERIFY_DIR}/report.md", report.markdown(result))
+    atomic.write_json(paths.VERIFY_REPORT_JSON, result)
+    atomic.write_text(paths.VERIFY_REPORT_MD, report.markdown(result))
     by_key = {f"{c['kernel']}/{c['fixture']}": c for c in compares}
     figures = {key: figure_cache.figures_for(c) for key, c in by_key.items()}
-    atomic.write_text(f"{paths.VERIFY_DIR}/report.html",
+    atomic.write_text(paths.VERIFY_REPORT_HTML,
                       report_html.render(result, by_key, figures))
     atomic.write_json(paths.METRICS_FILE, report.dvc_metrics(result))
     print(report.table(result), flush=True)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import yaml
 
+from fixturepipe.paths import GOLDEN_MANIFEST, GOLDEN_ROOT
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
 DVC = str(BIN / "dvc")
 SNAKEMAKE = str(BIN / "snakemake")
-GOLDEN_ROOT = "artifacts/fixtures"
-MANIFEST = "artifacts/golden.sha256"
 
 
 def tool_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -55,7 +55,7 @@ def fresh_clone(dest: Path) -> Path:
 def manifest(clone: Path) -> dict[str, str]:
     """``artifacts/golden.sha256`` as {relative path: sha256}."""
     sums = {}
-    for line in (clone / MANIFEST).read_text().splitlines():
+    for line in (clone / GOLDEN_MANIFEST).read_text().splitlines():
         digest, _, path = line.partition("  ")
         sums[path] = digest
     return sums

@@ -18,7 +18,17 @@ MANIFEST = f"{ARTIFACTS}/SHA256SUMS"
 VERIFY_DIR = f"{ARTIFACTS}/verify"
 FIGURES_DIR = f"{VERIFY_DIR}/figures"
 METRICS_FILE = f"{VERIFY_DIR}/metrics.json"
+VERIFY_REPORT_JSON = f"{VERIFY_DIR}/report.json"
+VERIFY_REPORT_MD = f"{VERIFY_DIR}/report.md"
+VERIFY_REPORT_HTML = f"{VERIFY_DIR}/report.html"
 LOG_DIR = f"{ARTIFACTS}/logs"
+
+# File names inside a fixture's generated, run and reproduce folders.
+GENERATE_PROVENANCE = "generate.provenance.json"
+RUN_JSON = "run.json"
+RUN_PROVENANCE = "run.provenance.json"
+COMPARE_JSON = "compare.json"
+REPRODUCIBILITY_JSON = "reproducibility.json"
 
 
 def generated_dir(kernel: str, fixture: str) -> str:
@@ -78,6 +88,28 @@ def fixture_files(spec: KernelSpec) -> list[str]:
         + [reference_file(spec, t.name) for t in spec.outputs]
         + [meta_file(spec)]
     )
+
+
+# -- job logs: one per job under artifacts/logs/, never checksummed.
+def rule_log(rule: str) -> str:
+    """The log of a whole-project rule (``verify``, ``checksums``, ``accept``)."""
+    return f"{LOG_DIR}/{rule}.log"
+
+
+def fixture_log(step: str, kernel: str, fixture: str) -> str:
+    """The log of a per-fixture job that runs no kernel (``inputs``, ``reference``,
+    ``reproduce``)."""
+    return f"{LOG_DIR}/{step}/{kernel}/{fixture}.log"
+
+
+def run_log(step: str, backend: str, kernel: str, fixture: str) -> str:
+    """The log of a per-fixture job on one backend (``kernel``, ``compare``)."""
+    return f"{LOG_DIR}/{step}/{backend}/{kernel}/{fixture}.log"
+
+
+def stage_log(backend: str, composite: str, fixture: str, stage_kernel: str) -> str:
+    """The log of one stage's kernel job inside a composite kernel's run."""
+    return f"{LOG_DIR}/kernel/{backend}/{composite}/{fixture}/{stage_kernel}.log"
 
 
 # -- mutation testing (docs/mutants.md): everything under artifacts/mutants/ and

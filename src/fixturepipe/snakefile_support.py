@@ -148,7 +148,7 @@ def last_verify_report(report: Callable[..., Any],
             return source(f"rules/report/{name}.rst")
 
         found = []
-        for path, name in ((f"{paths.VERIFY_DIR}/report.html", "verify"),
+        for path, name in ((paths.VERIFY_REPORT_HTML, "verify"),
                            (paths.METRICS_FILE, "metrics")):
             if os.path.isfile(path):
                 found.append(report(path, caption=caption(name), category="Verify"))
@@ -216,5 +216,5 @@ def verify_params(plan: Any, config: Mapping[str, Any]) -> dict[str, Any]:
 def run_provenance(plan: Any) -> list[str]:
     """``run.provenance.json`` of every fixture verify covers (checked against the sources)."""
     return [
-        f"{paths.run_dir(f.backend, f.kernel, f.name)}/run.provenance.json" for f in plan.targets
+        f"{paths.run_dir(f.backend, f.kernel, f.name)}/{paths.RUN_PROVENANCE}" for f in plan.targets
     ]

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dvc_clone import DVC, GOLDEN_ROOT, MANIFEST, SNAKEMAKE, fresh_clone, restrict_fixtures, run
+from dvc_clone import (
+    DVC,
+    GOLDEN_MANIFEST,
+    GOLDEN_ROOT,
+    SNAKEMAKE,
+    fresh_clone,
+    restrict_fixtures,
+    run,
+)
 
 KERNEL = "chunk_tri_solve_invert"
 ZEROS_REF = f"{GOLDEN_ROOT}/{KERNEL}/zeros/{KERNEL}_a_inv_ref.bin"
@@ -34,7 +42,8 @@ def pulled(pulled_template: Path, tmp_path: Path) -> Path:
 
 
 def test_manifest_only_problem_is_not_zero_of_n_failed(pulled: Path) -> None:
-    (pulled / MANIFEST).write_text((pulled / MANIFEST).read_text() + "\n")  # differs from dvc.lock
+    manifest = pulled / GOLDEN_MANIFEST
+    manifest.write_text(manifest.read_text() + "\n")  # differs from dvc.lock
     proc = run([SNAKEMAKE, "-j2", "verify"], pulled, check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAIL artifacts/golden.sha256 does not match dvc.lock" in proc.stderr
@@ -44,11 +53,11 @@ def test_manifest_only_problem_is_not_zero_of_n_failed(pulled: Path) -> None:
 
 
 def test_hash_edited_in_the_manifest_blames_the_manifest_not_the_file(pulled: Path) -> None:
-    text = (pulled / MANIFEST).read_text()
+    text = (pulled / GOLDEN_MANIFEST).read_text()
     line = next(ln for ln in text.splitlines() if ln.endswith(ZEROS_REF))
     real = line.split("  ")[0]
     forged = ("0" if real[0] != "0" else "1") + real[1:]
-    (pulled / MANIFEST).write_text(text.replace(line, f"{forged}  {ZEROS_REF}"))
+    (pulled / GOLDEN_MANIFEST).write_text(text.replace(line, f"{forged}  {ZEROS_REF}"))
     proc = run([SNAKEMAKE, "-j2", "verify"], pulled, check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert (f"FAIL {KERNEL}/zeros (cpu): artifacts/golden.sha256 was edited: it lists sha256 "
