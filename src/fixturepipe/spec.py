@@ -309,35 +309,64 @@ def load_spec(path: str | Path, *, validate: bool = True) -> KernelSpec:
             raise SpecError(f"{path}: field header: {header} does not exist")
     elif (base / f"{raw['name']}.header.metal").is_file():
         header = base / f"{raw['name']}.header.metal"
-    spec = KernelSpec(
-        name=raw["name"],
-        path=spec_path,
+    spec = _kernel_spec(
+        raw,
+        spec_path,
         source_path=source,
         header_path=header,
-        sizes=tuple(raw["sizes"]),
-        constraints=tuple((c["check"], c["message"]) for c in raw.get("constraints", [])),
-        inputs=tuple(Tensor(n, tuple(t["shape"]), t["dtype"]) for n, t in raw["inputs"].items()),
-        outputs=tuple(Tensor(n, tuple(t["shape"]), t["dtype"]) for n, t in raw["outputs"].items()),
-        generators={g: dict(props or {}) for g, props in raw["generators"].items()},
+        constraints=tuple(_constraints(raw)),
         reference=raw["reference"],
         references=tuple(raw.get("references", [raw["reference"]])),
-        oracle=raw["oracle"],
         grid=tuple(raw["launch"]["grid"]),
         threadgroup=tuple(raw["launch"]["threadgroup"]),
         template=dict(raw["launch"].get("template", {})),
         timeout=float(raw["launch"].get("timeout", 60.0)),
-        tolerance=dict(raw["tolerance"]),
         meta=dict(raw["meta"]),
     )
     if validate:
-        _check_expressions(spec, path)
-        _check_python(spec, path)
-        if spec.reference not in spec.references:
-            raise SpecError(
-                f"{path}: field references: must include the default {spec.reference!r}"
-            )
-        _check_generator_schemas(spec, path)
+        _check_names(spec, path)
     return spec
+
+
+def _kernel_spec(raw: Mapping[str, Any], spec_path: Path, **kind: Any) -> KernelSpec:
+    """A :class:`KernelSpec` from the fields a plain and a composite spec read the same way
+    (name, sizes, tensors, generators, oracle, tolerance), plus ``kind``: the fields that
+    differ (Metal and launch for a plain kernel; stages, the chained reference and the
+    merged constraints for a composite), so the shared fields are read in one place."""
+    return KernelSpec(
+        name=raw["name"],
+        path=spec_path,
+        sizes=tuple(raw["sizes"]),
+        inputs=_tensors(raw["inputs"]),
+        outputs=_tensors(raw["outputs"]),
+        generators={g: dict(props or {}) for g, props in raw["generators"].items()},
+        oracle=raw["oracle"],
+        tolerance=dict(raw["tolerance"]),
+        **kind,
+    )
+
+
+def _tensors(raw: Mapping[str, Mapping[str, Any]]) -> tuple[Tensor, ...]:
+    """A spec's ``inputs:`` or ``outputs:`` block as tensors, in file order."""
+    return tuple(Tensor(n, tuple(t["shape"]), t["dtype"]) for n, t in raw.items())
+
+
+def _constraints(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A spec's own ``constraints:`` as ``(check, message)`` pairs."""
+    return [(c["check"], c["message"]) for c in raw.get("constraints", [])]
+
+
+def _check_names(spec: KernelSpec, path: str | Path) -> None:
+    """Everything a spec names exists and fits (parse time): its expressions, the functions
+    of its Python, its default reference among ``references`` (always so for a composite,
+    whose one reference is the chain) and its generator schemas."""
+    _check_expressions(spec, path)
+    _check_python(spec, path)
+    if spec.reference not in spec.references:
+        raise SpecError(
+            f"{path}: field references: must include the default {spec.reference!r}"
+        )
+    _check_generator_schemas(spec, path)
 
 
 def _load_composite(
@@ -364,29 +393,23 @@ def _load_composite(
             raise SpecError(f"{where}: {stage.kernel!r} is itself a composite; stages must be "
                             "kernels with Metal source")
         stage_specs[stage.kernel] = stage_spec
-    constraints = [(c["check"], c["message"]) for c in raw.get("constraints", [])]
+    constraints = _constraints(raw)
     for stage in stages:
         constraints += [(check, f"{message} (stage {stage.kernel})")
                         for check, message in stage_specs[stage.kernel].constraints
                         if check not in {c for c, _ in constraints}]
-    spec = KernelSpec(
-        name=raw["name"],
-        path=spec_path,
+    spec = _kernel_spec(
+        raw,
+        spec_path,
         source_path=None,
         header_path=None,
-        sizes=tuple(raw["sizes"]),
         constraints=tuple(constraints),
-        inputs=tuple(Tensor(n, tuple(t["shape"]), t["dtype"]) for n, t in raw["inputs"].items()),
-        outputs=tuple(Tensor(n, tuple(t["shape"]), t["dtype"]) for n, t in raw["outputs"].items()),
-        generators={g: dict(props or {}) for g, props in raw["generators"].items()},
         reference=CHAIN_REFERENCE,
         references=(CHAIN_REFERENCE,),
-        oracle=raw["oracle"],
         grid=(),
         threadgroup=(),
         template={},
         timeout=max(s.timeout for s in stage_specs.values()),
-        tolerance=dict(raw["tolerance"]),
         meta={"reference_impl": "the chain of the stages' default float32 references, "
                                 "each on the previous stages' references",
               **dict(raw["meta"])},
@@ -396,9 +419,7 @@ def _load_composite(
     )
     if validate:
         _check_wiring(spec, path)
-        _check_expressions(spec, path)
-        _check_python(spec, path)
-        _check_generator_schemas(spec, path)
+        _check_names(spec, path)
     return spec
 
 
