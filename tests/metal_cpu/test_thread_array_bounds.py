@@ -55,3 +55,62 @@ def test_one_past_the_end_of_a_matrix_array_names_dimension_extent_and_line(
 
 def test_in_bounds_matrix_arrays_run_unchanged() -> None:
     np.testing.assert_array_equal(_run(MATRICES.format(cols=8, last=7)), np.full(32, 3.0))
+
+
+# A lane's two elements of a simdgroup matrix, read through a copy one past the end: the
+# chunk_fwd_o mutant `e <= 2` that survived while vector subscripts went unchecked.
+VECTOR_READ = """uint t = thread_position_in_threadgroup.x;
+simdgroup_float8x8 m = make_filled_simdgroup_matrix<float, 8, 8>(1.0f);
+const auto el = m.thread_elements();
+float s = 0.0f;
+for (uint e = 0; e < {end}; ++e) s += el[e];
+out[t] = s;
+"""
+# The same through the reference thread_elements() returns, written by some lanes only.
+VECTOR_WRITE = """uint t = thread_position_in_threadgroup.x;
+simdgroup_float8x8 m = make_filled_simdgroup_matrix<float, 8, 8>(1.0f);
+for (uint e = 0; e < t % {end}; ++e) m.thread_elements()[e] = 2.0f;
+out[t] = m.thread_elements()[0];
+"""
+PLAIN_ARRAY = """uint t = thread_position_in_threadgroup.x;
+float x[4] = {{1.0f, 2.0f, 3.0f, 4.0f}};
+out[t] = x[t % {end}];
+"""
+
+
+@pytest.mark.parametrize("race_check", [False, True], ids=["plain", "race_check"])
+def test_a_subscript_past_a_lanes_thread_elements_is_a_bounds_error(race_check: bool) -> None:
+    with pytest.raises(
+        ThreadgroupBoundsError,
+        match=r"^kernel custom_kernel_thread_bounds_float_float: index 2 is out of bounds of "
+        r"'const vec<float, 2>' \(vector of 2 'float' values\) at kernels/thr.metal:5:35; "
+        r"in threadgroup \(0, 0, 0\), thread_index_in_threadgroup 0$",
+    ):
+        _run(VECTOR_READ.format(end=3), race_check=race_check)
+
+
+def test_a_write_past_thread_elements_names_the_lane_that_made_it() -> None:
+    with pytest.raises(
+        ThreadgroupBoundsError,
+        match=r"index 2 is out of bounds of 'vec<float, 2>' \(vector of 2 'float' values\) "
+        r"at kernels/thr.metal:3:36; in threadgroup \(0, 0, 0\), "
+        r"thread_index_in_threadgroup 3$",
+    ):
+        _run(VECTOR_WRITE.format(end=4))
+
+
+def test_a_constant_size_per_thread_array_is_checked_too() -> None:
+    with pytest.raises(
+        ThreadgroupBoundsError,
+        match=r"index 4 is out of bounds of 'float\[4\]' at kernels/thr.metal:3:10; "
+        r"in threadgroup \(0, 0, 0\), thread_index_in_threadgroup 4$",
+    ):
+        _run(PLAIN_ARRAY.format(end=5))
+
+
+def test_in_bounds_vector_and_array_subscripts_run_unchanged() -> None:
+    np.testing.assert_array_equal(_run(VECTOR_READ.format(end=2)), np.full(32, 2.0))
+    lanes = np.arange(32)
+    np.testing.assert_array_equal(_run(VECTOR_WRITE.format(end=3)),
+                                  np.where(lanes % 3 > 0, 2.0, 1.0))
+    np.testing.assert_array_equal(_run(PLAIN_ARRAY.format(end=4)), (lanes % 4 + 1.0))

@@ -68,6 +68,11 @@ BASE_FLAGS = (
     # cost chunk_tri_solve_invert ~25% instead of ~8% (docs/metal_cpu.md).
     "-mllvm",
     "-unroll-runtime-multi-exit",
+    # A subscript outside a vector or a constant-size per-thread array calls
+    # __ubsan_handle_out_of_bounds_abort (runtime/launcher.h): a `bounds` error naming the
+    # .metal line, where a GPU reads or writes whatever lies beside it.
+    "-fsanitize=array-bounds",
+    "-fno-sanitize-recover=array-bounds",
 )
 # race_check builds: every load and store of kernel code calls the race detector
 # (runtime/race_detector.h); a DWARF 4 line table maps its addresses to .metal lines.

@@ -222,6 +222,48 @@ MTL_UNTRACED __attribute__((noinline, cold)) void mtl_tg_out_of_bounds(
            s.file, s.line, w->group_pos.x, w->group_pos.y, w->group_pos.z, mtl_self->index);
 }
 
+}  // namespace metal
+
+// clang's -fsanitize=array-bounds (toolchain.BASE_FLAGS, with -fno-sanitize-recover) calls
+// this on a subscript outside a vector (`thread_elements()[2]` of a two-element vector,
+// `v[i]` of a float4) or outside a per-thread array of constant size; the executor links
+// no sanitizer runtime and defines the handler itself, so the fault is a `bounds` error
+// naming the .metal line (the unit's `#line` directives) instead of a read of the stack.
+// The layouts are compiler-rt's ubsan ABI (ubsan_handlers.h: SourceLocation,
+// TypeDescriptor, OutOfBoundsData), unchanged since clang 3.x.
+struct mtl_ubsan_location {
+  const char* file;
+  uint32_t line, column;
+};
+struct mtl_ubsan_type {
+  uint16_t kind;  // 0: integer, info = log2(bit width) << 1 | signed
+  uint16_t info;
+  char name[1];  // NUL-terminated, e.g. 'float2' (vector of 2 'float' values)
+};
+struct mtl_ubsan_out_of_bounds {
+  mtl_ubsan_location location;
+  const mtl_ubsan_type* array;
+  const mtl_ubsan_type* index;
+};
+
+extern "C" MTL_UNTRACED __attribute__((noinline, cold, noreturn)) void
+__ubsan_handle_out_of_bounds_abort(mtl_ubsan_out_of_bounds* data, uintptr_t value) {
+  const mtl_ubsan_type* t = data->index;
+  const unsigned bits = t->kind == 0 ? 1u << (t->info >> 1) : 64u;
+  long long index = (long long)value;
+  if (t->kind == 0 && (t->info & 1) && bits < 64)  // a signed index narrower than 64 bits
+    index = (long long)(value << (64 - bits)) >> (64 - bits);
+  metal::mtl_worker* w = metal::mtl_cur_worker;
+  metal::mtl_fail(3,
+                  "kernel %s: index %lld is out of bounds of %s at %s:%u:%u; in threadgroup "
+                  "(%u, %u, %u), thread_index_in_threadgroup %u",
+                  MTL_KERNEL_NAME, index, data->array->name, data->location.file,
+                  data->location.line, data->location.column, w->group_pos.x, w->group_pos.y,
+                  w->group_pos.z, metal::mtl_self->index);
+}
+
+namespace metal {
+
 MTL_UNTRACED static void mtl_fill_info(const mtl_launch& L, mtl_worker* w, uint32_t tid, mtl_thread_info& t) {
   uint3 gs = w->group_size;
   uint3 pos = uint3{tid % gs.x, (tid / gs.x) % gs.y, tid / (gs.x * gs.y)};
