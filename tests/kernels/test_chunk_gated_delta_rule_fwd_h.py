@@ -6,6 +6,8 @@ import ml_dtypes
 import numpy as np
 import pytest
 
+from fixturepipe import backends, kernel_stage
+
 from .kernel_folder import assert_close, error, load
 
 FOLDER = load("chunk_gated_delta_rule_fwd_h")
@@ -59,3 +61,26 @@ def test_initial_state_matters():
     for name, dtype in DTYPES.items():
         assert error(ignored[name], ref[name], dtype).rel_rms > 1e-3, name
         assert error(np.zeros_like(ref[name]), ref[name], dtype).rel_rms > 1e-3, name
+
+
+def test_fixed_decay_catches_a_decay_held_in_half():
+    """fwd_h_fixed_decay's case (config/config.yaml): every chunk decays by 0.5002319, just
+    under half's rounding midpoint, so a kernel that holds exp(g_last) in half (mutant
+    precision_loss_cb1b825d) is off by 4.6e-4 in every chunk and fails rel_rms 1e-3 on all
+    three outputs, while the real kernel matches its reference bit for bit."""
+    s = sizes(1, 384, 2, 1, 64, 32)
+    inputs = FOLDER.generate("fla_state", 0x5EED4006, s, decay="fixed",
+                             chunk_decay=0.50023193359375)
+    chunk_decay = np.exp(inputs["g"][:, 63::64].astype(np.float64))
+    assert np.all(np.abs(chunk_decay / 0.50023193359375 - 1) < 1e-6)
+    assert abs(float(np.float16(chunk_decay[0, 0, 0])) / chunk_decay[0, 0, 0] - 1) > 4e-4
+    ref = FOLDER.reference(inputs, s)
+    out = FOLDER.run(inputs, s)
+    source = FOLDER.spec.source_path.read_text(encoding="utf-8")
+    in_half = source.replace("const float decay = exp(g_last);", "const half decay = exp(g_last);")
+    assert in_half != source
+    mutant = kernel_stage.run(FOLDER.spec, FOLDER.fixture(s), backends.resolve("cpu"), inputs,
+                              source_text=in_half)
+    for name, dtype in DTYPES.items():
+        assert error(out[name], ref[name], dtype).rel_rms == 0.0, name
+        assert error(mutant[name], ref[name], dtype).rel_rms > 1e-3, name  # the spec tolerance
