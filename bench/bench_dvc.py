@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from benchmarks_md import BENCHMARKS_MD, write_section
+from benchmarks_md import publish
 
 from fixturepipe import paths
 
@@ -199,9 +199,7 @@ def main() -> int:
                 f"{args.files:,}-file set", "many", many, scratch, server, args.repeat
             )
     text = render(rows, dvc_startup(args.repeat), args.repeat, sys.argv[1:], load)
-    print(text)
-    if not args.no_write:
-        write_section(BENCHMARKS_MD, SECTION, text)
+    publish(SECTION, text, not args.no_write)
     return 0
 
 

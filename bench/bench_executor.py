@@ -27,7 +27,7 @@ from pathlib import Path
 
 import mlx.core as mx
 import numpy as np
-from benchmarks_md import BENCHMARKS_MD, machine, write_section
+from benchmarks_md import machine, publish
 
 from fixturepipe.metal_cpu import metal_kernel
 from fixturepipe.metal_cpu.toolchain import host_target, zig_command, zig_env
@@ -187,9 +187,7 @@ def gemm_benchmark(n: int, repeat: int, write: bool) -> int:
         f"{'met' if call <= 10 * blas else 'NOT met'} ({call / blas:.0f}x)\n",
     ]
     report = "".join(text)
-    print(report)
-    if write:
-        write_section(BENCHMARKS_MD, GEMM_SECTION, report)
+    publish(GEMM_SECTION, report, write)
     return 0
 
 
@@ -290,9 +288,7 @@ def main() -> int:
         f"{'met' if call <= 3 * lapack else 'NOT met'} ({call / lapack:.2f}x)\n",
     ]
     report = "".join(text)
-    print(report)
-    if not args.no_write:
-        write_section(BENCHMARKS_MD, SECTION, report)
+    publish(SECTION, report, not args.no_write)
     return 0
 
 

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks_md import BENCHMARKS_MD, machine, write_section
+from benchmarks_md import machine, publish
 from scratch_project import copy_project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -174,9 +174,7 @@ def main() -> None:
             ("plain after edit", plain_edit)))]
     lines += ["", NOTES.rstrip("\n")]
     section = "\n".join(lines) + "\n"
-    print(section)
-    if not args.no_write:
-        write_section(BENCHMARKS_MD, SECTION, section)
+    publish(SECTION, section, not args.no_write)
     shutil.rmtree(work, ignore_errors=True)
 
 
