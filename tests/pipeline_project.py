@@ -7,11 +7,13 @@ with a small config, so tests can edit code and config without touching the repo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,19 @@ def write_config(root: Path, fixtures: list[dict[str, Any]], **config: Any) -> N
     """(Re)write the project's config file."""
     data = {"backend": "auto", **config, "fixtures": fixtures}
     (root / "config" / "config.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+@contextlib.contextmanager
+def edited(path: Path, edit: Callable[[str], str]) -> Iterator[None]:
+    """``path`` rewritten as ``edit(text)`` inside the ``with`` block, its text restored
+    after it even when the block fails, so the next test of a module-scoped project copy
+    sees the project as its fixture made it."""
+    original = path.read_text()
+    path.write_text(edit(original))
+    try:
+        yield
+    finally:
+        path.write_text(original)
 
 
 def env(root: Path) -> dict[str, str]:

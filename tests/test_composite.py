@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pipeline_project import REPO, make_project, planned_jobs, snakemake
+from pipeline_project import REPO, edited, make_project, planned_jobs, snakemake
 
 from fixturepipe import paths
 from fixturepipe.spec import SpecError, load_spec
@@ -69,12 +69,8 @@ def test_every_stage_runs_in_its_own_folder_and_passes(project: Path) -> None:
 
 def test_a_stage_edit_reruns_that_stage_and_the_ones_after_it_only(project: Path) -> None:
     metal = project / "kernels" / "recompute_w_u" / "recompute_w_u.metal"
-    original = metal.read_text()
-    metal.write_text(original + "\n// an edit\n")
-    try:
+    with edited(metal, lambda text: text + "\n// an edit\n"):
         planned = planned_jobs(project)
-    finally:
-        metal.write_text(original)
     assert planned == stage_jobs("recompute_w_u", "chunk_gated_delta_rule_fwd_h",
                                  "chunk_fwd_o") | TAIL
 
@@ -84,29 +80,21 @@ def test_a_stage_reference_edit_reruns_the_chain_reference_and_compare_only(
 ) -> None:
     """The chain reference and the bisect run the stages' reference.py; no stage job does."""
     reference = project / "kernels" / "recompute_w_u" / "reference.py"
-    original = reference.read_text()
-    reference.write_text(original + "\n# an edit\n")
-    try:
+    with edited(reference, lambda text: text + "\n# an edit\n"):
         planned = planned_jobs(project)
-    finally:
-        reference.write_text(original)
     assert planned == {(f"reference_{COMPOSITE}", "tiny"), (f"compare_{COMPOSITE}", "tiny"),
                        ("checksums", ""), ("verify", "")}
 
 
 def test_a_sign_flip_in_recompute_w_u_is_bisected_to_recompute_w_u(project: Path) -> None:
     metal = project / "kernels" / "recompute_w_u" / "recompute_w_u.metal"
-    original = metal.read_text()
-    assert "beta_s[tid] = tid < n ? beta[at] : 0.0f;" in original
-    metal.write_text(original.replace("? beta[at]", "? -beta[at]", 1))
-    try:
+    assert "beta_s[tid] = tid < n ? beta[at] : 0.0f;" in metal.read_text()
+    with edited(metal, lambda text: text.replace("? beta[at]", "? -beta[at]", 1)):
         proc = snakemake(project, "-j2", "verify")
         assert proc.returncode == 1, proc.stdout + proc.stderr
         result = compare_json(project)
         report = (project / paths.VERIFY_DIR / "report.md").read_text()
         html = (project / paths.VERIFY_DIR / "report.html").read_text()
-    finally:
-        metal.write_text(original)
     assert not result["passed"]
     assert result["first_failing_stage"] == "recompute_w_u"
     assert [s["passed"] for s in result["stages"]][:3] == [True, True, True]
@@ -122,15 +110,11 @@ def test_a_sign_flip_in_recompute_w_u_is_bisected_to_recompute_w_u(project: Path
 
 def test_a_stage_that_fails_to_compile_stops_the_stages_after_it(project: Path) -> None:
     metal = project / "kernels" / "chunk_scaled_dot_kkt" / "chunk_scaled_dot_kkt.metal"
-    original = metal.read_text()
-    metal.write_text("this is not Metal;\n" + original)
-    try:
+    with edited(metal, lambda text: "this is not Metal;\n" + text):
         proc = snakemake(project, "-j2", "verify")
         result = compare_json(project)
         runs = {s: json.loads((project / paths.stage_run_dir("cpu", COMPOSITE, "tiny", s)
                                / "run.json").read_text()) for s in STAGES}
-    finally:
-        metal.write_text(original)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert runs["chunk_local_cumsum"]["status"] == "ok"
     assert runs["chunk_scaled_dot_kkt"]["error"] == "MetalCompileError"

@@ -19,6 +19,7 @@ import pytest
 import yaml
 from pipeline_project import (
     KERNEL,
+    edited,
     first_kernel_spec,
     fixture,
     make_project,
@@ -60,12 +61,8 @@ def test_a_chained_input_is_the_upstream_reference(project: Path) -> None:
 
 def test_editing_the_upstream_generator_reruns_the_chain_and_nothing_else(project: Path) -> None:
     path = project / "kernels" / KKT / "generators.py"
-    original = path.read_text()
-    path.write_text(original + "\n# edited\n")
-    try:
+    with edited(path, lambda text: text + "\n# edited\n"):
         planned = planned_jobs(project, "verify", *ONLY_SOLVER)
-    finally:
-        path.write_text(original)
     fixtures_rerun = {f for rule, f in planned if f}
     assert fixtures_rerun == {"kkt", "solve"}, planned
     assert {r for r, f in planned if f == "kkt"} == {f"inputs_{KKT}", f"reference_{KKT}"}
@@ -206,12 +203,8 @@ def test_editing_the_kkt_generator_reruns_the_family_below_it_only(tmp_path: Pat
     made = snakemake(root, "-j2", *targets, *refs)
     assert made.returncode == 0, made.stdout + made.stderr
     path = root / "kernels" / KKT / "generators.py"
-    original = path.read_text()
-    path.write_text(original + "\n# edited\n")
-    try:
+    with edited(path, lambda text: text + "\n# edited\n"):
         rerun = planned_jobs(root, *targets, *refs)
-    finally:
-        path.write_text(original)
     assert {fx for _, fx in rerun} == {"k", "s", "w", "h", "o"}, sorted(rerun)
     assert not any(rule.endswith("chunk_local_cumsum") for rule, _ in rerun)
     assert planned_jobs(root, *targets, *refs) == set()

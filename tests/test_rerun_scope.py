@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pipeline_project import KERNEL, fixture, make_project, planned_jobs, snakemake, write_config
+from pipeline_project import (
+    KERNEL,
+    edited,
+    fixture,
+    make_project,
+    planned_jobs,
+    snakemake,
+    write_config,
+)
 
 FIXTURES = [fixture("a"), fixture("b", seed=8)]
 TAIL = {("checksums", ""), ("verify", "")}
@@ -27,13 +35,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def planned_after_edit(project: Path, relpath: str, old: str, new: str) -> set[tuple[str, str]]:
     """Dry-run job list after replacing ``old`` by ``new`` in one file; the edit is undone."""
     path = project / relpath
-    original = path.read_text()
-    assert old in original, f"{old!r} not in {relpath}"
-    path.write_text(original.replace(old, new, 1))
-    try:
+    assert old in path.read_text(), f"{old!r} not in {relpath}"
+    with edited(path, lambda text: text.replace(old, new, 1)):
         return planned_jobs(project)
-    finally:
-        path.write_text(original)
 
 
 def test_kernel_edit_reruns_only_kernel_compare_and_downstream(project: Path) -> None:

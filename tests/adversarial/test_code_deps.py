@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pipeline_project import KERNEL, REPO, fixture, make_project, planned_jobs, snakemake
+from pipeline_project import KERNEL, REPO, edited, fixture, make_project, planned_jobs, snakemake
 
 from fixturepipe import plan
 
@@ -80,12 +80,8 @@ def test_editing_an_imported_module_reruns_the_rules_importing_it(
     project: Path, module: str, rules: set[str]
 ) -> None:
     path = project / "src" / "fixturepipe" / module
-    original = path.read_text()
-    path.write_text(original + "\n# edited\n")
-    try:
+    with edited(path, lambda text: text + "\n# edited\n"):
         planned = {rule.removesuffix(f"_{KERNEL}") for rule, _ in planned_jobs(project)}
-    finally:
-        path.write_text(original)
     assert rules <= planned, f"editing {module} reran only {sorted(planned)}"
 
 
