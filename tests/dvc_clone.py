@@ -8,6 +8,7 @@ pull, corrupt and kill without touching the developer's golden files.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -80,6 +81,24 @@ def wrong_golden_files(clone: Path) -> list[str]:
     """Golden files on disk whose bytes are not the manifest's (or that it does not list)."""
     sums = manifest(clone)
     return [path for path, digest in golden_files(clone).items() if sums.get(path) != digest]
+
+
+def store_objects(clone: Path) -> dict[str, Path]:
+    """{golden file, relative to ``GOLDEN_ROOT``: its object in the clone's committed DVC
+    store (``dvc-store/``)}, as ``dvc.lock`` pins them: what a test corrupts to play a
+    damaged remote."""
+    lock = yaml.safe_load((clone / "dvc.lock").read_text())
+    dir_hash = next(o["md5"] for o in lock["stages"]["golden"]["outs"] if o["path"] == GOLDEN_ROOT)
+    objects = clone / "dvc-store" / "files" / "md5"
+    listing = json.loads((objects / dir_hash[:2] / dir_hash[2:]).read_text())
+    return {e["relpath"]: objects / e["md5"][:2] / e["md5"][2:] for e in listing}
+
+
+def flip_one_bit(path: Path) -> None:
+    """Flip one bit in the middle of ``path``: same size, so only a hash check can notice."""
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0x40
+    path.write_bytes(bytes(raw))
 
 
 def restrict_fixtures(clone: Path, names: set[str]) -> str:

@@ -6,7 +6,6 @@ and a golden file edited by hand; real DVC and Snakemake on fresh clones.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -15,16 +14,17 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from dvc_clone import (
     DVC,
     GOLDEN_ROOT,
     SNAKEMAKE,
+    flip_one_bit,
     fresh_clone,
     golden_files,
     manifest,
     restrict_fixtures,
     run,
+    store_objects,
     tool_env,
     wrong_golden_files,
 )
@@ -74,19 +74,9 @@ def test_unreachable_remote_fails_clearly_and_leaves_golden_untouched(
 
 def test_corrupted_remote_object_is_rejected_and_never_checked_out(tmp_path: Path) -> None:
     clone = fresh_clone(tmp_path / "repo")
-    lock = yaml.safe_load((clone / "dvc.lock").read_text())
-    dir_hash = next(o["md5"] for o in lock["stages"]["golden"]["outs"] if o["path"] == GOLDEN_ROOT)
-    objects = clone / "dvc-store" / "files" / "md5"
-    listing = json.loads((objects / dir_hash[:2] / dir_hash[2:]).read_text())
-
-    def obj_path(md5: str) -> Path:
-        return objects / md5[:2] / md5[2:]
-
-    victim = max(listing, key=lambda e: obj_path(e["md5"]).stat().st_size)
-    obj = obj_path(victim["md5"])
-    raw = bytearray(obj.read_bytes())
-    raw[len(raw) // 2] ^= 0x40  # same size, one bit: only a hash check can notice
-    obj.write_bytes(bytes(raw))
+    objects = store_objects(clone)
+    victim = max(objects, key=lambda relpath: objects[relpath].stat().st_size)
+    flip_one_bit(objects[victim])
 
     proc = run([DVC, "pull", "-v"], clone, check=False)
 
@@ -94,7 +84,7 @@ def test_corrupted_remote_object_is_rejected_and_never_checked_out(tmp_path: Pat
     assert "failed to pull data from the cloud" in proc.stderr
     assert "corrupted cache file" in proc.stdout + proc.stderr
     assert wrong_golden_files(clone) == []
-    assert not (clone / GOLDEN_ROOT / victim["relpath"]).exists()
+    assert not (clone / GOLDEN_ROOT / victim).exists()
     assert "dvc pull" in " ".join(str(p) for p in dvc_integrity.check(clone))
 
 

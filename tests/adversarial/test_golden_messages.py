@@ -8,7 +8,6 @@ is not suggested in a loop; missing golden files are listed for every fixture.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -19,9 +18,11 @@ from dvc_clone import (
     GOLDEN_MANIFEST,
     GOLDEN_ROOT,
     SNAKEMAKE,
+    flip_one_bit,
     fresh_clone,
     restrict_fixtures,
     run,
+    store_objects,
 )
 
 KERNEL = "chunk_tri_solve_invert"
@@ -68,15 +69,8 @@ def test_hash_edited_in_the_manifest_blames_the_manifest_not_the_file(pulled: Pa
 
 def test_corrupted_remote_object_is_named_instead_of_another_dvc_pull(tmp_path: Path) -> None:
     clone = fresh_clone(tmp_path / "repo")
-    lock = yaml.safe_load((clone / "dvc.lock").read_text())
-    dir_hash = next(o["md5"] for o in lock["stages"]["golden"]["outs"] if o["path"] == GOLDEN_ROOT)
-    objects = clone / "dvc-store" / "files" / "md5"
-    listing = json.loads((objects / dir_hash[:2] / dir_hash[2:]).read_text())
-    victim = next(e for e in listing if e["relpath"] == f"{KERNEL}/zeros/{KERNEL}_a_inv_ref.bin")
-    obj = objects / victim["md5"][:2] / victim["md5"][2:]
-    raw = bytearray(obj.read_bytes())
-    raw[len(raw) // 2] ^= 0x40
-    obj.write_bytes(bytes(raw))
+    obj = store_objects(clone)[f"{KERNEL}/zeros/{KERNEL}_a_inv_ref.bin"]
+    flip_one_bit(obj)
     assert run([DVC, "pull"], clone, check=False).returncode != 0
     restrict_fixtures(clone, {"zeros"})
 
