@@ -109,3 +109,16 @@ def assert_close(out: np.ndarray, ref: np.ndarray, dtype: np.dtype, max_ulp: flo
     )
     assert err.rel_rms <= rel_rms, f"{what}: {err} (relative RMS bound {rel_rms})"
     return err
+
+
+def assert_matches_reference_and_oracle(out: np.ndarray, ref: np.ndarray, oracle: np.ndarray,
+                                        dtype: np.dtype, max_ulp: float, rel_rms: float,
+                                        oracle_rel_rms: float, what: str = "") -> None:
+    """The three checks of a kernel test: the kernel against its float32 reference within
+    ``rel_rms``, then the reference and the kernel against the float64 oracle within
+    ``oracle_rel_rms`` (how far the reference's own casts leave it from exact maths), each
+    within ``max_ulp`` at scale. ``what`` (an output's name) prefixes the messages."""
+    prefix = f"{what}: " if what else ""
+    assert_close(out, ref, dtype, max_ulp, rel_rms, f"{prefix}kernel vs reference")
+    assert_close(ref, oracle, dtype, max_ulp, oracle_rel_rms, f"{prefix}reference vs oracle")
+    assert_close(out, oracle, dtype, max_ulp, oracle_rel_rms, f"{prefix}kernel vs oracle")

@@ -6,7 +6,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from .kernel_folder import assert_close, error, load
+from .kernel_folder import assert_close, assert_matches_reference_and_oracle, error, load
 
 FOLDER = load("chunk_fwd_o")
 BF16 = ml_dtypes.bfloat16
@@ -29,9 +29,7 @@ def test_kernel_matches_reference_and_oracle(sizes, decay, params):
     ref = FOLDER.reference(inputs, sizes)["o"]
     out = FOLDER.run(inputs, sizes)["o"]
     oracle = FOLDER.oracle(inputs, sizes)["o"]
-    assert_close(out, ref, BF16, 2, 1e-3, "kernel vs reference")
-    assert_close(ref, oracle, BF16, 2, 5e-3, "reference vs oracle")
-    assert_close(out, oracle, BF16, 2, 5e-3, "kernel vs oracle")
+    assert_matches_reference_and_oracle(out, ref, oracle, BF16, 2, 1e-3, 5e-3)
 
 
 def test_kernel_is_race_free():

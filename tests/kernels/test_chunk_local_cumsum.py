@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .kernel_folder import assert_close, error, load
+from .kernel_folder import assert_matches_reference_and_oracle, error, load
 
 FOLDER = load("chunk_local_cumsum")
 CASES = [  # (B, T, H), decay: partial last chunk (100 = 64 + 36, 40 < 32 + 32 lanes), full
@@ -21,9 +21,8 @@ def test_kernel_matches_reference_and_oracle(sizes, decay):
     ref = FOLDER.reference(inputs, sizes)["g_c"]
     out = FOLDER.run(inputs, sizes)["g_c"]
     oracle = FOLDER.oracle(inputs, sizes)["g_c"]
-    assert_close(out, ref, np.float32, max_ulp=4, rel_rms=1e-6, what="kernel vs reference")
-    assert_close(ref, oracle, np.float32, max_ulp=4, rel_rms=1e-6, what="reference vs oracle")
-    assert_close(out, oracle, np.float32, max_ulp=4, rel_rms=1e-6, what="kernel vs oracle")
+    assert_matches_reference_and_oracle(out, ref, oracle, np.float32, max_ulp=4, rel_rms=1e-6,
+                                        oracle_rel_rms=1e-6)
 
 
 def test_kernel_is_race_free():

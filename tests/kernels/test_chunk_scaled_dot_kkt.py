@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .kernel_folder import assert_close, error, load
+from .kernel_folder import assert_close, assert_matches_reference_and_oracle, error, load
 
 FOLDER = load("chunk_scaled_dot_kkt")
 
@@ -28,9 +28,8 @@ def test_kernel_matches_reference_and_oracle(sizes, decay, normalise):
     ref = FOLDER.reference(inputs, sizes)["A"]
     out = FOLDER.run(inputs, sizes)["A"]
     oracle = FOLDER.oracle(inputs, sizes)["A"]
-    assert_close(out, ref, np.float32, max_ulp=4, rel_rms=1e-6, what="kernel vs reference")
-    assert_close(ref, oracle, np.float32, max_ulp=4, rel_rms=1e-6, what="reference vs oracle")
-    assert_close(out, oracle, np.float32, max_ulp=4, rel_rms=1e-6, what="kernel vs oracle")
+    assert_matches_reference_and_oracle(out, ref, oracle, np.float32, max_ulp=4, rel_rms=1e-6,
+                                        oracle_rel_rms=1e-6)
 
 
 def test_strict_lower_and_zero_past_the_diagonal():

@@ -6,7 +6,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from .kernel_folder import assert_close, error, load
+from .kernel_folder import assert_close, assert_matches_reference_and_oracle, error, load
 
 FOLDER = load("recompute_w_u")
 BF16 = ml_dtypes.bfloat16
@@ -30,9 +30,8 @@ def test_kernel_matches_reference_and_oracle(sizes, decay, dirty_tail):
     out = FOLDER.run(inputs, sizes)
     oracle = FOLDER.oracle(inputs, sizes)
     for name in ("w", "u"):
-        assert_close(out[name], ref[name], BF16, 1, 1e-3, f"{name}: kernel vs reference")
-        assert_close(ref[name], oracle[name], BF16, 1, 4e-3, f"{name}: reference vs oracle")
-        assert_close(out[name], oracle[name], BF16, 1, 4e-3, f"{name}: kernel vs oracle")
+        assert_matches_reference_and_oracle(out[name], ref[name], oracle[name], BF16, 1, 1e-3,
+                                            4e-3, name)
 
 
 def test_kernel_is_race_free():
