@@ -134,6 +134,14 @@ for kernel, spec in PLAN.specs.items():
     run_dir = paths.run_dir("{backend}", kernel, "{fixture}")
     inputs_out = [f"{generated}/{paths.input_file(spec, t.name)}" for t in spec.inputs]
     refs_out = [f"{generated}/{paths.reference_file(spec, t.name)}" for t in spec.outputs]
+    meta_out = f"{generated}/{paths.meta_file(spec)}"
+    # What kernel_<k> writes, plain or composite, and what compare_<k> reads of it.
+    run_outputs = [f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs]
+    run_json = f"{run_dir}/{paths.RUN_JSON}"
+    kernel_job = snakefile_support.job(
+        f"kernel_{kernel}",
+        lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).kernel_params()},
+    )
 
     rule:
         name:
@@ -145,7 +153,7 @@ for kernel, spec in PLAN.specs.items():
             code=PLAN.code("inputs", kernel),
         output:
             inputs=inputs_out,
-            meta=f"{generated}/{paths.meta_file(spec)}",
+            meta=meta_out,
             provenance=f"{generated}/{paths.GENERATE_PROVENANCE}",
         params:
             content=snakefile_support.content(PLAN, "inputs", kernel),
@@ -248,16 +256,13 @@ for kernel, spec in PLAN.specs.items():
                 ],
                 code=PLAN.code("composite_kernel", kernel),
             output:
-                outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
-                run=f"{run_dir}/{paths.RUN_JSON}",
+                outputs=run_outputs,
+                run=run_json,
                 provenance=f"{run_dir}/{paths.RUN_PROVENANCE}",
             params:
                 content=snakefile_support.content(PLAN, "composite_kernel", kernel),
                 files=snakefile_support.files,
-                job=snakefile_support.job(
-                    f"kernel_{kernel}",
-                    lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).kernel_params()},
-                ),
+                job=kernel_job,
             log:
                 paths.run_log("kernel", "{backend}", kernel, "{fixture}"),
             conda:
@@ -276,18 +281,15 @@ for kernel, spec in PLAN.specs.items():
                 inputs=snakefile_support.per_fixture(inputs_of, kernel),
                 code=PLAN.code("kernel", kernel),
             output:
-                outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
-                run=f"{run_dir}/{paths.RUN_JSON}",
+                outputs=run_outputs,
+                run=run_json,
                 provenance=f"{run_dir}/{paths.RUN_PROVENANCE}",
             params:
                 content=snakefile_support.content(
                     PLAN, "kernel", kernel, metal=True, golden=True, toolchain=True
                 ),
                 files=snakefile_support.files,
-                job=snakefile_support.job(
-                    f"kernel_{kernel}",
-                    lambda w, k=kernel: {"kernel": k, "fixture": PLAN.fixture(k, w.fixture).kernel_params()},
-                ),
+                job=kernel_job,
             log:
                 paths.run_log("kernel", "{backend}", kernel, "{fixture}"),
             conda:
@@ -300,8 +302,8 @@ for kernel, spec in PLAN.specs.items():
             f"compare_{kernel}"
         input:
             spec=str(spec.path),
-            run=f"{run_dir}/{paths.RUN_JSON}",
-            outputs=[f"{run_dir}/{paths.output_file(spec, t.name)}" for t in spec.outputs],
+            run=run_json,
+            outputs=run_outputs,
             refs=snakefile_support.per_fixture(references_of, kernel),
             inputs=snakefile_support.per_fixture(inputs_of, kernel),
             stages=PLAN.stage_files(kernel, "{backend}", "{fixture}"),  # a composite's bisect
@@ -327,7 +329,7 @@ for kernel, spec in PLAN.specs.items():
             f"reproduce_{kernel}"
         input:
             spec=str(spec.path),
-            generated=inputs_out + refs_out + [f"{generated}/{paths.meta_file(spec)}"],
+            generated=inputs_out + refs_out + [meta_out],
             golden=snakefile_support.per_fixture(PLAN.present_golden_files, kernel),
             code=PLAN.code("reproduce", kernel),
         output:
