@@ -39,18 +39,15 @@ for _kernel, _spec in _MUTATED.items():
             spec=str(_spec.path),
             metal=[str(p) for p in _spec.code_files()],
             fixtures=lambda w, k=_kernel: mutation_dag.fixture_files(PLAN, k),
-            code=mutation_dag.code_inputs(PLAN, "mutant_run.py", _kernel),
+            code=PLAN.code("mutant_run", _kernel),
         output:
             result=paths.mutant_result_file(_kernel, "{mutant}"),
             source=paths.mutant_source_file(_kernel, "{mutant}"),
             provenance=paths.mutant_result_provenance(_kernel, "{mutant}"),
         params:
             # Content, not mtime, decides (fixturepipe.fingerprint): source, spec, code.
-            content=fingerprint.content_param(
-                PLAN.root,
-                [_spec.path, *_spec.code_files(),
-                 *mutation_dag.code_inputs(PLAN, "mutant_run.py", _kernel)],
-                with_toolchain=True,
+            content=snakefile_support.content(
+                PLAN, "mutant_run", _kernel, metal=True, toolchain=True
             ),
             files=snakefile_support.files,
             job=snakefile_support.job(
@@ -85,17 +82,13 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             ],
             spec=str(_spec.path),
             metal=[str(p) for p in _spec.code_files()],
-            code=mutation_dag.code_inputs(PLAN, "mutant_matrix.py"),
+            code=PLAN.code("mutant_matrix"),
         output:
             matrix=paths.kill_matrix_file(_kernel),
             report=paths.mutation_report_file(_kernel),
             html=paths.mutation_html_report_file(_kernel),
         params:
-            content=fingerprint.content_param(
-                PLAN.root,
-                [_spec.path, *_spec.code_files(),
-                 *mutation_dag.code_inputs(PLAN, "mutant_matrix.py")],
-            ),
+            content=snakefile_support.content(PLAN, "mutant_matrix", _kernel, metal=True),
             files=snakefile_support.files,
             job=snakefile_support.job(
                 f"mutant_matrix_{_kernel}",
@@ -128,7 +121,7 @@ for _kernel, _spec in COMPOSITES.items():
                 fixtures=lambda w, k=_kernel, s=_stage.kernel: mutation_dag.chain_fixture_files(
                     PLAN, k, MUTATION["backend"], s
                 ),
-                code=mutation_dag.code_inputs(PLAN, "mutant_chain.py", _kernel),
+                code=PLAN.code("mutant_chain", _kernel),
                 # After the stage's own run of the mutant: its binary is then in the CPU
                 # executor's cache (the same translation unit), so the chain does not
                 # compile it again.
@@ -141,7 +134,7 @@ for _kernel, _spec in COMPOSITES.items():
                     PLAN.root,
                     [_spec.path, *[s.path for s in _later],
                      *[p for s in _later for p in s.code_files()],
-                     *mutation_dag.code_inputs(PLAN, "mutant_chain.py", _kernel)],
+                     *PLAN.code("mutant_chain", _kernel)],
                     with_toolchain=True,
                 ),
                 files=snakefile_support.files,
@@ -177,16 +170,12 @@ for _kernel, _spec in COMPOSITES.items():
             ],
             spec=str(_spec.path),
             metal=[str(p) for p in _spec.code_files()],
-            code=mutation_dag.code_inputs(PLAN, "mutant_composite_matrix.py"),
+            code=PLAN.code("mutant_composite_matrix"),
         output:
             matrix=paths.kill_matrix_file(_kernel),
             report=paths.mutation_report_file(_kernel),
         params:
-            content=fingerprint.content_param(
-                PLAN.root,
-                [_spec.path, *_spec.code_files(),
-                 *mutation_dag.code_inputs(PLAN, "mutant_composite_matrix.py")],
-            ),
+            content=snakefile_support.content(PLAN, "mutant_composite_matrix", _kernel, metal=True),
             files=snakefile_support.files,
             job=snakefile_support.job(
                 f"mutant_matrix_{_kernel}",
@@ -206,7 +195,7 @@ for _kernel, _spec in COMPOSITES.items():
 rule mutants:
     input:
         matrices=[paths.kill_matrix_file(k) for k in (*MUTANT_KERNELS, *COMPOSITES)],
-        code=mutation_dag.code_inputs(PLAN, "mutant_gate.py"),
+        code=PLAN.code("mutant_gate"),
     params:
         files=snakefile_support.files,
         job=snakefile_support.job("mutants", {}),

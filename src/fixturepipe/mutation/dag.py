@@ -113,12 +113,6 @@ def matrix_params(kernel: str, fixture_names: list[str], config: Mapping[str, An
         raise WorkflowError(str(exc)) from None
 
 
-def code_inputs(plan: Any, script: str, kernel: str | None = None) -> list[str]:
-    """Code a mutation rule runs: its script and what it imports, derived from the imports
-    (declared as inputs so an edit reruns the rule; `shell:` rules do not track it)."""
-    return plan.code(script, kernel)
-
-
 def fixture_files(plan: Any, kernel: str) -> list[str]:
     """Inputs and references of every fixture of `kernel`, golden or candidate as in verify.
 
