@@ -98,6 +98,23 @@ def fixture(b: int, t: int, h: int, bt: int) -> np.ndarray:
     return np.ascontiguousarray(blocks.transpose(0, 1, 3, 2, 4).reshape(b, t, h, bt))
 
 
+def section_head(title: str, workload: str, command: str, repeat: int, load: float) -> list[str]:
+    """The opening lines both sections share (what ran, the machine and its load, the
+    command, the figures table's header), so the two read alike and are written once."""
+    return [
+        f"## {title}\n",
+        "\n",
+        f"{workload}\n",
+        "\n",
+        f"Machine: {machine()}, numpy {np.__version__}, mlx {mx.__version__}; "
+        f"load average before the run {load:.2f} (other jobs share the cores).  \n",
+        f"Command: `{command}` (best of {repeat}).\n",
+        "\n",
+        "| what | seconds | vs numpy |\n",
+        "|---|---:|---:|\n",
+    ]
+
+
 def gemm_benchmark(n: int, repeat: int, write: bool) -> int:
     """The simdgroup GEMM on the executor vs numpy float32 matmul; where the time goes."""
     load = os.getloadavg()
@@ -148,20 +165,13 @@ def gemm_benchmark(n: int, repeat: int, write: bool) -> int:
         ("numpy a @ b.T (OpenBLAS sgemm), float32", blas),
         (f"scalar fmaf floor: N^3 FMAs at {rate / 1e9:.2f} GFMA/s x {cores} cores", floor),
     ]
-    text = [
-        f"## {GEMM_SECTION}\n",
-        "\n",
+    text = section_head(
+        GEMM_SECTION,
         f"`kernels/simdgroup_gemm` (C = A @ B^T with simdgroup_float8x8: 4 simdgroups per "
         f"16x16 block, K in 8-wide steps through threadgroup memory) at N = {n}: "
-        f"{(n // 16) ** 2} threadgroups of 128 threads, through `fixturepipe.metal_cpu`.\n",
-        "\n",
-        f"Machine: {machine()}, numpy {np.__version__}, mlx {mx.__version__}; "
-        f"load average before the run {load[0]:.2f} (other jobs share the cores).  \n",
-        f"Command: `.venv/bin/python bench/bench_executor.py --gemm {n}` (best of {repeat}).\n",
-        "\n",
-        "| what | seconds | vs numpy |\n",
-        "|---|---:|---:|\n",
-    ]
+        f"{(n // 16) ** 2} threadgroups of 128 threads, through `fixturepipe.metal_cpu`.",
+        f".venv/bin/python bench/bench_executor.py --gemm {n}", repeat, load[0],
+    )
     text += [f"| {name} | {sec:.3f} | {sec / blas:.1f}x |\n" for name, sec in rows]
     text += [
         "\n",
@@ -261,19 +271,12 @@ def main() -> int:
         ("numpy np.linalg.inv (LAPACK), same blocks, float32", lapack),
         (f"FLOP floor: BT^3/3 FMAs/block at {rate / 1e9:.2f} GFMA/s x {cores} cores", floor),
     ]
-    text = [
-        f"## {SECTION}\n",
-        "\n",
+    text = section_head(
+        SECTION,
         f"`chunk_tri_solve_invert` on B={b}, T={t}, H={h}, BT={bt}: {blocks} threadgroups of "
-        f"{bt} threads ({blocks * bt} threads), through `fixturepipe.metal_cpu`.\n",
-        "\n",
-        f"Machine: {machine()}, numpy {np.__version__}, mlx {mx.__version__}; "
-        f"load average before the run {load[0]:.2f} (other jobs share the cores).  \n",
-        f"Command: `.venv/bin/python bench/bench_executor.py` (best of {args.repeat}).\n",
-        "\n",
-        "| what | seconds | vs numpy |\n",
-        "|---|---:|---:|\n",
-    ]
+        f"{bt} threads ({blocks * bt} threads), through `fixturepipe.metal_cpu`.",
+        ".venv/bin/python bench/bench_executor.py", args.repeat, load[0],
+    )
     text += [f"| {name} | {sec:.3f} | {sec / lapack:.2f}x |\n" for name, sec in rows]
     text += [
         "\n",
