@@ -317,69 +317,65 @@ def index_term_drop(code: KernelCode) -> Iterator[Candidate]:
             )
 
 
-def stride_drop(code: KernelCode) -> Iterator[Candidate]:
-    """The last factor (the stride) of a product in an offset dropped."""
+def _strided_terms(code: KernelCode) -> Iterator[Term]:
+    """The products (two factors or more) of every offset sum, in order: the terms the
+    stride and offset operators mutate, found in one place so they agree on them."""
     for _, terms in _index_sums(code):
         for term in terms:
-            if len(term.factors) < 2:
-                continue
-            last = term.factors[-1]
-            s = code.tokens[term.factors[-2][1] - 1].end
-            e = code.tokens[last[1] - 1].end
-            yield Candidate(
-                "stride_drop", last[0], "", ((s, e, ""),),
-                f"stride `{code.text(*last)}` dropped from `{code.text(term.start, term.end)}`",
-            )
+            if len(term.factors) >= 2:
+                yield term
+
+
+def stride_drop(code: KernelCode) -> Iterator[Candidate]:
+    """The last factor (the stride) of a product in an offset dropped."""
+    for term in _strided_terms(code):
+        last = term.factors[-1]
+        s = code.tokens[term.factors[-2][1] - 1].end
+        e = code.tokens[last[1] - 1].end
+        yield Candidate(
+            "stride_drop", last[0], "", ((s, e, ""),),
+            f"stride `{code.text(*last)}` dropped from `{code.text(term.start, term.end)}`",
+        )
 
 
 def _strides(code: KernelCode) -> list[str]:
     """Identifiers used as the last factor of an offset product, in order of appearance."""
     names: list[str] = []
-    for _, terms in _index_sums(code):
-        for term in terms:
-            if len(term.factors) >= 2:
-                last = term.factors[-1]
-                text = code.text(*last)
-                if last[1] - last[0] == 1 and code.tokens[last[0]].kind == "ident" and (
-                    text not in names
-                ):
-                    names.append(text)
+    for term in _strided_terms(code):
+        last = term.factors[-1]
+        text = code.text(*last)
+        if last[1] - last[0] == 1 and code.tokens[last[0]].kind == "ident" and text not in names:
+            names.append(text)
     return names
 
 
 def stride_swap(code: KernelCode) -> Iterator[Candidate]:
     """An offset's stride replaced by another stride of the kernel (row vs head stride)."""
     strides = _strides(code)
-    for _, terms in _index_sums(code):
-        for term in terms:
-            if len(term.factors) < 2:
+    for term in _strided_terms(code):
+        last = term.factors[-1]
+        current = code.text(*last)
+        if current not in strides:
+            continue
+        for other in strides:
+            declared = code.declarations.get(other)
+            if other == current or (declared is not None and declared[0] >= last[0]):
                 continue
-            last = term.factors[-1]
-            current = code.text(*last)
-            if current not in strides:
-                continue
-            for other in strides:
-                declared = code.declarations.get(other)
-                if other == current or (declared is not None and declared[0] >= last[0]):
-                    continue
-                yield Candidate(
-                    "stride_swap", last[0], other, (_replace(code, *last, other),),
-                    f"stride `{current}` -> `{other}`",
-                )
+            yield Candidate(
+                "stride_swap", last[0], other, (_replace(code, *last, other),),
+                f"stride `{current}` -> `{other}`",
+            )
 
 
 def offset_shift(code: KernelCode) -> Iterator[Candidate]:
     """The index of a strided term shifted by one (the wrong chunk, head or row)."""
-    for _, terms in _index_sums(code):
-        for term in terms:
-            if len(term.factors) < 2:
-                continue
-            first = term.factors[0]
-            yield Candidate(
-                "offset_shift", first[0], "",
-                (_replace(code, *first, f"({code.text(*first)} + 1)"),),
-                f"`{code.text(*first)}` -> `{code.text(*first)} + 1` in an offset",
-            )
+    for term in _strided_terms(code):
+        first = term.factors[0]
+        yield Candidate(
+            "offset_shift", first[0], "",
+            (_replace(code, *first, f"({code.text(*first)} + 1)"),),
+            f"`{code.text(*first)}` -> `{code.text(*first)} + 1` in an offset",
+        )
 
 
 def _transpositions(code: KernelCode, want_store: bool) -> Iterator[tuple[int, int, str, str]]:
