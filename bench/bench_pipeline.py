@@ -31,6 +31,8 @@ from pathlib import Path
 from benchmarks_md import machine, publish
 from scratch_project import copy_project
 
+from fixturepipe import paths
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 METAL = "kernels/chunk_tri_solve_invert/chunk_tri_solve_invert.metal"
@@ -118,7 +120,7 @@ def main() -> None:
     run(snakemake, root, env)  # warm the executor's compile cache for this source
     cold, noop, edit, plain_cold, plain_edit = [], [], [], [], []
     for i in range(args.repeat):
-        shutil.rmtree(root / "artifacts", ignore_errors=True)
+        shutil.rmtree(root / paths.ARTIFACTS, ignore_errors=True)
         shutil.rmtree(root / ".snakemake", ignore_errors=True)
         cold.append(run(snakemake, root, env))
         shutil.rmtree(work / "plain-out", ignore_errors=True)
