@@ -65,8 +65,9 @@ def test_float32_reference_is_the_exact_inverse_rounded_within_a_few_ulp(
 
 
 def test_float32_references_are_float32_and_the_seed_s_lapack_inverse(a_strict: np.ndarray) -> None:
-    """The float32 reference keeps the seed script's calls: inv(eye(float32) + block) in
-    float32 LAPACK, so the `seed` fixture's reference stays byte-identical to the script's."""
+    """The float32 reference keeps the seed script's calls: inv(eye(float32) + block), which
+    numpy inverts in float64 LAPACK and rounds to float32, so the `seed` fixture's reference
+    stays byte-identical to the script's."""
     got = reference("unit_lower_inverse", {"a_strict": a_strict}, SIZES)
     for chunk in range(2):
         for h in range(2):
@@ -79,3 +80,30 @@ def test_float32_references_are_float32_and_the_seed_s_lapack_inverse(a_strict: 
     assert sub["a_inv"].dtype == np.float32
     oracle = reference("unit_lower_substitution", {"a_strict": a_strict}, SIZES, oracle=True)
     np.testing.assert_array_equal(sub["a_inv"], oracle["a_inv"].astype(np.float32))
+
+
+def test_the_float32_reference_is_float32_whatever_dtype_its_input_arrives_in(
+    a_strict: np.ndarray,
+) -> None:
+    """The reference's dtype is its own, not the input's: a float64 copy of the same values
+    gives the same float32 bytes (numpy inverts in float64 either way)."""
+    want = reference("unit_lower_inverse", {"a_strict": a_strict}, SIZES)["a_inv"]
+    got = reference("unit_lower_inverse", {"a_strict": a_strict.astype(np.float64)}, SIZES)
+    assert got["a_inv"].dtype == np.float32
+    np.testing.assert_array_equal(got["a_inv"].view(np.uint32), want.view(np.uint32))
+
+
+def test_the_oracle_of_a_partial_last_chunk_is_the_exact_inverse_of_its_zero_padded_block(
+    a_strict: np.ndarray,
+) -> None:
+    """T = 24 with BT = 16: the last chunk holds 8 real rows.  The oracle pads it with zero
+    rows (identity rows of I + A), inverts, and cuts the padding off again: the result has
+    the input's shape and is the exact inverse of the padded block on the real rows."""
+    sizes = {**SIZES, "T": 24}
+    partial = a_strict[:, :24]
+    padded = np.concatenate([partial, np.zeros_like(a_strict[:, 24:])], axis=1)
+    exact = exact_unit_lower_inverse(padded, SIZES["BT"])[:, :24]
+    oracle = reference("unit_lower_inverse", {"a_strict": partial}, sizes, oracle=True)["a_inv"]
+    assert oracle.shape == partial.shape, f"oracle of T = 24 has shape {oracle.shape}"
+    error = float(np.abs(oracle - exact).max() / np.abs(exact).max())
+    assert error < 1e-13, f"the oracle is off the exact inverse by {error:.3g} (relative)"
