@@ -112,6 +112,9 @@ def test_chunk_helpers_pad_the_last_partial_chunk_and_mark_its_real_rows() -> No
     a = np.arange(2 * 5 * 3 * 4, dtype=np.float32).reshape(2, 5, 3, 4) + 1  # [B, T, H, K]
     blocks = chunks.padded_chunks(a, 2)
     assert blocks.shape == (2, 3, 3, 2, 4)  # [B, NT, H, chunk, K]
+    # The references compute in the dtype they pad: a float64 copy would make float32
+    # references float64 ones.
+    assert blocks.dtype == np.float32 and chunks.unchunk(blocks, 5).dtype == np.float32
     np.testing.assert_array_equal(blocks[1, 1, 2], a[1, 2:4, 2])
     np.testing.assert_array_equal(blocks[:, 2, :, 1], 0)
     np.testing.assert_array_equal(chunks.unchunk(blocks, 5), a)

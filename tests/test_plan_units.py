@@ -337,3 +337,58 @@ def test_a_composite_fixture_s_run_files_are_its_own_then_each_stage_s() -> None
         f"{run}/{composite}_o.bin", f"{run}/{composite}_final_state.bin", f"{run}/run.json",
         *p.stage_files(composite, f.backend, "g")]
     assert all(path.startswith(f"{run}/") for path in p.run_files(f))
+
+
+def test_kernels_narrows_the_plan_to_the_kernels_named_in_a_string_or_a_list() -> None:
+    """``--config kernels=a,b`` arrives as one string, a YAML list as a list; both choose."""
+    fixtures = [fixture("f"), fixture("g", kernel="chunk_local_cumsum",
+                                      sizes={"B": 1, "T": 64, "H": 1, "BT": 64},
+                                      generator={"name": "log_decay"})]
+    every = plan.build(config_of(fixtures), REPO)
+    assert every.kernels == () and len(every.targets) == 2
+    for chosen in ("chunk_local_cumsum", " chunk_local_cumsum ,", ["chunk_local_cumsum"]):
+        p = plan.build(config_of(fixtures, kernels=chosen), REPO)
+        assert p.kernels == ("chunk_local_cumsum",), chosen
+        assert [f.name for f in p.targets] == ["g"], chosen
+    both = plan.build(config_of(fixtures, kernels=f"chunk_local_cumsum,{KERNEL}"), REPO)
+    assert both.kernels == ("chunk_local_cumsum", KERNEL)
+
+
+def test_an_unknown_kernel_in_kernels_is_named_with_the_known_ones() -> None:
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([fixture("f")], kernels=f"{KERNEL}, nope,also_not"), REPO,
+                   [CONFIGFILE])
+    known = ", ".join(sorted(plan.build(config_of([fixture("f")]), REPO).specs))
+    assert str(info.value) == (
+        f"{CONFIGFILE}: the fixture matrix is invalid:\n  - field kernels: unknown kernel "
+        f"'nope', 'also_not'; kernels (kernels/*/spec.yaml): {known}.")
+    with pytest.raises(config_checks.ConfigError) as info:
+        config_checks.selected_kernels({"kernels": ["x"]}, {}, CONFIGFILE)
+    assert info.value.problems == [
+        "field kernels: unknown kernel 'x'; kernels (kernels/*/spec.yaml): none."]
+
+
+def test_a_constraint_names_the_spec_relative_to_the_working_directory_else_whole(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = config_of([fixture("c", sizes={"B": 1, "T": 64, "H": 1, "BT": 32})])
+    spec_file = f"kernels/{KERNEL}/spec.yaml"
+    elsewhere = project / "elsewhere"
+    elsewhere.mkdir()
+    for cwd, shown in ((elsewhere, f"{project.resolve()}/{spec_file}"), (project, spec_file)):
+        monkeypatch.chdir(cwd)
+        with pytest.raises(config_checks.ConfigError) as info:
+            plan.build(bad, project)
+        assert f" of kernel {KERNEL!r} in {shown})." in str(info.value), (cwd, str(info.value))
+
+
+def test_an_imported_fixture_without_a_size_anywhere_is_told_which_size_is_missing(
+    project: Path,
+) -> None:
+    """A meta file without T and a config without T: a sentence, not a KeyError."""
+    raw = handmade(project, {"B": 2, "H": 3, "BT": 64})
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([raw]), project, [CONFIGFILE])
+    assert info.value.problems == [
+        f"fixture 'hand' (fixtures[0]), field sizes: missing T; kernel {KERNEL!r} needs "
+        "B, T, H, BT."]
