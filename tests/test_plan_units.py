@@ -392,3 +392,36 @@ def test_an_imported_fixture_without_a_size_anywhere_is_told_which_size_is_missi
     assert info.value.problems == [
         f"fixture 'hand' (fixtures[0]), field sizes: missing T; kernel {KERNEL!r} needs "
         "B, T, H, BT."]
+
+
+def test_generator_parameter_problems_are_whole_sentences_in_field_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each names what the generator takes (or that it takes nothing) and where its schema
+    is; several problems come sorted by field, not in the schema validator's order."""
+    monkeypatch.chdir(REPO)
+    schema = f"schema in kernels/{KERNEL}/spec.yaml field generators"
+    cases = {
+        "zeros": ({"magnitude": 1.0}, [
+            "field generator: Additional properties are not allowed ('magnitude' was "
+            f"unexpected) (generator 'zeros' of kernel {KERNEL!r} takes no parameters; "
+            f"{schema}/zeros)."]),
+        "random_strict_lower": ({"magnitude": -1, "dirty_upper": "x"}, [
+            f"field generator.{field}: {message} (generator 'random_strict_lower' of kernel "
+            f"{KERNEL!r} takes magnitude, dirty_upper; {schema}/random_strict_lower)."
+            for field, message in (("dirty_upper", "'x' is not of type 'boolean'"),
+                                   ("magnitude", "-1 is less than or equal to the minimum of 0"))
+        ]),
+    }
+    for name, (params, expected) in cases.items():
+        with pytest.raises(config_checks.ConfigError) as info:
+            plan.build(config_of([fixture("g", generator={"name": name, **params})]), REPO)
+        assert info.value.problems == [f"fixture 'g' (fixtures[0]), {p}" for p in expected]
+
+
+def test_an_unknown_reference_is_told_the_kernel_s_references() -> None:
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([fixture("r", reference="nope")]), REPO)
+    assert info.value.problems == [
+        f"fixture 'r' (fixtures[0]), field reference: unknown reference 'nope' for kernel "
+        f"{KERNEL!r}; it accepts unit_lower_inverse, unit_lower_substitution."]
