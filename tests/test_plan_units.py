@@ -16,7 +16,7 @@ import pytest
 from pipeline_project import KERNEL, fixture
 from test_config_checks import CASES, SCHEMA_CASES
 
-from fixturepipe import config_checks, golden, manifest, paths, plan
+from fixturepipe import backends, config_checks, golden, manifest, paths, plan
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGFILE = "config/config.yaml"
@@ -425,3 +425,152 @@ def test_an_unknown_reference_is_told_the_kernel_s_references() -> None:
     assert info.value.problems == [
         f"fixture 'r' (fixtures[0]), field reference: unknown reference 'nope' for kernel "
         f"{KERNEL!r}; it accepts unit_lower_inverse, unit_lower_substitution."]
+
+
+def test_size_problems_list_every_missing_and_extra_size() -> None:
+    bad = fixture("x", sizes={"B": 1, "T": 64, "Q": 3, "R": 4})
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([bad]), REPO)
+    assert info.value.problems == [
+        f"fixture 'x' (fixtures[0]), field sizes: missing H, BT; kernel {KERNEL!r} needs "
+        "B, T, H, BT.",
+        f"fixture 'x' (fixtures[0]), field sizes: Q, R not used by kernel {KERNEL!r} "
+        "(it needs B, T, H, BT).",
+    ]
+
+
+def test_a_constraint_that_cannot_be_checked_is_said_and_the_next_ones_still_run(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec_file = project / "kernels" / KERNEL / "spec.yaml"
+    spec_file.write_text(spec_file.read_text().replace(
+        "constraints:\n", 'constraints:\n  - {check: "T // (B - 1) >= 0", message: "unread"}\n', 1))
+    monkeypatch.chdir(project)
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([fixture("c", sizes={"B": 1, "T": 96, "H": 1, "BT": 64})]), project)
+    assert info.value.problems == [
+        "fixture 'c' (fixtures[0]), field sizes: cannot check 'T // (B - 1) >= 0': expression "
+        "'T // (B - 1) >= 0' divides by zero.",
+        "fixture 'c' (fixtures[0]), field sizes (BT=64, T=96): T must be a multiple of BT "
+        f"(constraint 'T % BT == 0' of kernel {KERNEL!r} in kernels/{KERNEL}/spec.yaml).",
+    ]
+
+
+def test_a_fixture_needs_a_generator_and_seed_unless_its_inputs_are_chained() -> None:
+    bare = {k: v for k, v in fixture("bare").items() if k not in ("generator", "seed")}
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([bare]), REPO)
+    no_generator = ("fixture 'bare' (fixtures[0]), field generator: missing; input(s) a_strict "
+                    "are neither chained (`inputs:`) nor imported, so a generator must make them.")
+    assert info.value.problems == [
+        no_generator, "fixture 'bare' (fixtures[0]), field seed: missing (the generator's seed)."]
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([{**bare, "seed": 3}]), REPO)
+    assert info.value.problems == [no_generator], "a seed alone is no reason to ask for one"
+    chained = {**bare, "name": "chained",
+               "inputs": {"a_strict": {"from": f"{KERNEL}/up", "output": "a_inv"}}}
+    p = plan.build(config_of([fixture("up"), chained]), REPO)
+    assert p.fixture(KERNEL, "chained").generator == ""
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([fixture("up"), {**chained, "reference": "nope"}]), REPO)
+    assert info.value.problems == [
+        f"fixture 'chained' (fixtures[1]), field reference: unknown reference 'nope' for kernel "
+        f"{KERNEL!r}; it accepts unit_lower_inverse, unit_lower_substitution."]
+
+
+def test_an_imported_fixture_takes_neither_a_generator_nor_chained_inputs(project: Path) -> None:
+    raw = handmade(project, {"B": 2, "T": 128, "H": 3, "BT": 64})
+    sentence = ("fixture 'hand' (fixtures[1]), field import: an imported fixture takes every "
+                "input from its folder; drop `generator` and `inputs`.")
+    link = {"a_strict": {"from": f"{KERNEL}/up", "output": "a_inv"}}
+    for extra in ({"generator": {"name": "zeros"}}, {"inputs": link}):
+        with pytest.raises(config_checks.ConfigError) as info:
+            plan.build(config_of([fixture("up"), {**raw, **extra}]), project)
+        assert sentence in info.value.problems, (extra, info.value.problems)
+
+
+def test_the_inputs_no_chain_makes_are_listed_and_a_generator_needs_its_seed() -> None:
+    kkt = {"name": "kkt", "kernel": "chunk_scaled_dot_kkt",
+           "sizes": {"B": 1, "T": 64, "H": 2, "Hg": 1, "K": 64, "BT": 64},
+           "inputs": {"g": {"from": "chunk_local_cumsum/up", "output": "g_c"}}}
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([kkt]), REPO)
+    assert info.value.problems == [
+        "fixture 'kkt' (fixtures[0]), field generator: missing; input(s) k, beta are neither "
+        "chained (`inputs:`) nor imported, so a generator must make them.",
+        "fixture 'kkt' (fixtures[0]), field seed: missing (the generator's seed)."]
+    seedless = {k: v for k, v in fixture("seedless").items() if k != "seed"}
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([seedless]), REPO)
+    assert info.value.problems == [
+        "fixture 'seedless' (fixtures[0]), field seed: missing (the generator's seed)."]
+
+
+def test_an_unknown_generator_is_told_the_kernel_s_generators_and_where_they_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(REPO)
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([fixture("g", generator={"name": "gaussian"})]), REPO)
+    assert info.value.problems == [
+        f"fixture 'g' (fixtures[0]), field generator.name: unknown generator 'gaussian' for "
+        f"kernel {KERNEL!r}; it accepts random_strict_lower, fla_kkt, zeros, nilpotent_block "
+        f"(kernels/{KERNEL}/spec.yaml field generators)."]
+
+
+def test_fields_a_fixture_leaves_out_take_their_defaults(project: Path) -> None:
+    """A generated, a chained and an imported fixture, each with only what it needs; the
+    imported one takes its tolerance from its meta file, under the config's."""
+    meta = {"B": 2, "T": 128, "H": 3, "BT": 64, "tolerance": {"max_abs": 0.5, "rel_l2": 1.0}}
+    imported = {**handmade(project, meta), "tolerance": {"rel_l2": 1e-6}}
+    link = {"a_strict": {"from": f"{KERNEL}/plain", "output": "a_inv"}}
+    chained = {"name": "chained", "kernel": KERNEL, "sizes": dict(fixture("x")["sizes"]),
+               "inputs": link}
+    p = plan.build(config_of([fixture("plain"), chained, imported]), project)
+    plain, chain, hand = p.fixtures
+    for f in (plain, chain, hand):
+        assert (f.reference, f.oracle_tolerance, f.backend, f.race_check, f.timeout,
+                f.description) == ("unit_lower_inverse", {}, "cpu", False, 60.0, ""), f
+    assert (plain.inputs_from, plain.imported) == ({}, {})
+    assert (chain.generator, chain.generator_params, chain.seed) == ("", {}, 0)
+    assert (chain.inputs_from, chain.imported, chain.tolerance) == (link, {}, {"max_ulp": 4})
+    assert hand.imported == imported["import"] and hand.inputs_from == {}
+    assert hand.tolerance == {"max_ulp": 4, "max_abs": 0.5, "rel_l2": 1e-6}
+
+
+def test_kernel_name_and_race_check_problems_are_whole_sentences() -> None:
+    known = ", ".join(sorted(plan.build(config_of([fixture("f")]), REPO).specs))
+    cases = [
+        ([fixture("k", kernel="nope")],
+         f"fixture 'k' (fixtures[0]), field kernel: unknown kernel 'nope'; known kernels "
+         f"(kernels/*/spec.yaml): {known}."),
+        ([fixture("twice"), fixture("twice", seed=8)],
+         f"fixture 'twice' (fixtures[1]), field name: duplicate of fixtures[0] for kernel "
+         f"{KERNEL!r}; fixture names must be unique per kernel."),
+    ]
+    for fixtures, sentence in cases:
+        with pytest.raises(config_checks.ConfigError) as info:
+            plan.build(config_of(fixtures), REPO)
+        assert info.value.problems == [sentence]
+    raced = fixture("r", race_check=True, backend="metal")
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([raced]), REPO)
+    assert info.value.problems[-1] == (
+        "fixture 'r' (fixtures[0]), field race_check: race checking exists only on the cpu "
+        "backend, but backend 'metal' resolves to 'metal'; set race_check: false or "
+        "backend: cpu.")
+    with pytest.raises(config_checks.ConfigError) as info:
+        config_checks.check(config_of([fixture("k", kernel="nope")]), {}, CONFIGFILE)
+    assert info.value.problems[0].endswith("known kernels (kernels/*/spec.yaml): none.")
+
+
+def test_an_unavailable_top_level_backend_is_said_once_not_per_fixture() -> None:
+    config = config_of([fixture("a"), fixture("b")], backend="metal")
+    if backends.metal_available():
+        assert [f.backend for f in plan.build(config, REPO).fixtures] == ["metal", "metal"]
+        return
+    with pytest.raises(backends.BackendUnavailable) as reason:
+        backends.resolve_name("metal")
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config, REPO)
+    assert info.value.problems == [f"field backend: {reason.value}"]
