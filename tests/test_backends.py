@@ -113,3 +113,32 @@ def test_the_cpu_backend_records_its_executor_and_why_auto_did_not_choose_metal(
         "executor": executor,
         "auto_chose_cpu_because": metal_backend.metal_unavailable_reason()}
     assert auto.provenance["auto_chose_cpu_because"], "this machine has no Metal device"
+
+
+def test_without_mlx_no_backend_resolves_and_the_sentence_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both backends take and return mx.arrays. MLX is installed here, so its absence is
+    made by the one check ``mlx_missing`` makes: ``importlib.util.find_spec("mlx")``."""
+    import importlib.util
+    import platform
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "mlx" else real(name, *args))
+    sentence = metal_backend.mlx_missing_sentence(sys.platform, platform.machine(),
+                                                  platform.mac_ver()[0])
+    for name in backends.NAMES:
+        with pytest.raises(backends.BackendUnavailable) as info:
+            backends.resolve_name(name)
+        assert str(info.value) == sentence
+
+
+def test_cpu_stays_cpu_and_auto_picks_metal_where_a_metal_device_exists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The choice itself, on a machine whose device check finds a Metal GPU (Apple Silicon;
+    here that check's answer is set: no test on this machine can have a real one)."""
+    monkeypatch.setattr(metal_backend, "metal_unavailable_reason", lambda: None)
+    assert [backends.resolve_name(n) for n in ("cpu", "auto", "metal")] == [
+        "cpu", "metal", "metal"]

@@ -574,3 +574,43 @@ def test_an_unavailable_top_level_backend_is_said_once_not_per_fixture() -> None
     with pytest.raises(config_checks.ConfigError) as info:
         plan.build(config, REPO)
     assert info.value.problems == [f"field backend: {reason.value}"]
+
+
+def test_a_config_without_backend_is_auto_and_without_fixtures_plans_none() -> None:
+    """The schema's defaults, for callers that did not run Snakemake's ``validate``."""
+    (f,) = plan.build({"fixtures": [fixture("f")]}, REPO).fixtures
+    assert f.backend == backends.resolve_name("auto")
+    assert plan.build({"backend": "cpu"}, REPO).fixtures == []
+
+
+def test_every_fixture_is_checked_after_a_duplicate_an_unknown_kernel_or_a_bad_backend(
+    project: Path,
+) -> None:
+    late = fixture("late", sizes={"B": 1, "T": 64, "H": 1})
+    missing = (f"field sizes: missing BT; kernel {KERNEL!r} needs B, T, H, BT.")
+    for first, where in (([fixture("twice"), fixture("twice")], "fixtures[2]"),
+                         ([fixture("k", kernel="nope")], "fixtures[1]")):
+        with pytest.raises(config_checks.ConfigError) as info:
+            plan.build(config_of([*first, late]), project)
+        assert info.value.problems[-1] == f"fixture 'late' ({where}), {missing}"
+    if backends.metal_available():
+        return
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([fixture("a"), late], backend="metal"), project)
+    assert info.value.problems[1:] == [f"fixture 'late' (fixtures[1]), {missing}"]
+
+
+def test_import_problems_name_the_fixture_and_default_to_the_working_directory(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = handmade(project, {"B": 2, "T": 128, "H": 3, "BT": 64})
+    specs = plan.build(config_of([fixture("f")]), project).specs
+    bad = {**raw, "import": {**raw["import"], "folder": "elsewhere"}}
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([bad]), project)
+    assert info.value.problems[0] == (
+        f"fixture 'hand' (fixtures[0]), field import.folder: elsewhere is not a folder "
+        f"(relative to {project.resolve()}).")
+    monkeypatch.chdir(project)
+    (f,) = config_checks.check(config_of([raw]), specs, CONFIGFILE)
+    assert f.sizes["T"] == 128, "the folder is found relative to the working directory"
