@@ -614,3 +614,27 @@ def test_import_problems_name_the_fixture_and_default_to_the_working_directory(
     monkeypatch.chdir(project)
     (f,) = config_checks.check(config_of([raw]), specs, CONFIGFILE)
     assert f.sizes["T"] == 128, "the folder is found relative to the working directory"
+
+
+def test_a_broken_chain_is_named_with_its_link() -> None:
+    chained = {"name": "chained", "kernel": KERNEL, "sizes": dict(fixture("x")["sizes"]),
+               "inputs": {"a_strict": {"from": f"{KERNEL}/nope", "output": "a_inv"}}}
+    with pytest.raises(config_checks.ConfigError) as info:
+        plan.build(config_of([chained]), REPO)
+    assert info.value.problems == [
+        f"fixture 'chained' (fixtures[0]), field inputs.a_strict.from: '{KERNEL}/nope' is not "
+        "a fixture of this config (write <kernel>/<fixture> of a fixture listed in `fixtures`)."]
+
+
+def test_problems_name_every_config_file_or_config(project: Path) -> None:
+    bad = config_of([fixture("k", kernel="nope")])
+    for configfiles, shown in (([], "config"), (["a.yaml", Path("b.yaml")], "a.yaml, b.yaml")):
+        with pytest.raises(config_checks.ConfigError) as info:
+            plan.build(bad, project, configfiles)
+        assert str(info.value).startswith(f"{shown}: the fixture matrix is invalid:\n"), shown
+
+
+def test_kernels_dir_says_where_the_kernel_folders_are(project: Path) -> None:
+    (project / "kernels").rename(project / "elsewhere")
+    p = plan.build(config_of([fixture("f")], kernels_dir="elsewhere"), project)
+    assert p.specs[KERNEL].path == project.resolve() / "elsewhere" / KERNEL / "spec.yaml"

@@ -24,7 +24,6 @@ class Plan:
     """Everything the Snakefile needs, computed once per invocation."""
 
     root: Path
-    configfile: str
     specs: Mapping[str, KernelSpec]
     fixtures: Sequence[Fixture]
     golden_sums: Mapping[str, str]
@@ -186,4 +185,4 @@ def build(config: Mapping[str, Any], root: str | Path, configfiles: Sequence[str
     accepted = golden.golden_fixtures(sums)
     fixtures = [replace(f, golden=(f.kernel, f.name) in accepted) for f in fixtures]
     kernels = config_checks.selected_kernels(config, specs, configfile)
-    return Plan(root, configfile, specs, fixtures, sums, kernels)
+    return Plan(root, specs, fixtures, sums, kernels)
