@@ -536,6 +536,9 @@ def test_fields_a_fixture_leaves_out_take_their_defaults(project: Path) -> None:
     assert (chain.inputs_from, chain.imported, chain.tolerance) == (link, {}, {"max_ulp": 4})
     assert hand.imported == imported["import"] and hand.inputs_from == {}
     assert hand.tolerance == {"max_ulp": 4, "max_abs": 0.5, "rel_l2": 1e-6}
+    (chosen,) = plan.build(config_of([fixture("s", reference="unit_lower_substitution")]),
+                           project).fixtures
+    assert chosen.reference == "unit_lower_substitution"
 
 
 def test_kernel_name_and_race_check_problems_are_whole_sentences() -> None:
