@@ -109,7 +109,7 @@ class Plan:
         (checksummed)."""
         s = self.specs[f.kernel]
         d = paths.run_dir(f.backend, f.kernel, f.name)
-        own = [f"{d}/{paths.output_file(s, t.name)}" for t in s.outputs] + [f"{d}/run.json"]
+        own = [f"{d}/{paths.output_file(s, t.name)}" for t in s.outputs] + [f"{d}/{paths.RUN_JSON}"]
         return own + self.stage_files(f.kernel, f.backend, f.name)
 
     def stage_files(
@@ -126,16 +126,16 @@ class Plan:
             d = paths.stage_run_dir(backend, kernel, fixture, stage.kernel)
             stage_spec = s.stage_specs[stage.kernel]
             files += [f"{d}/{paths.output_file(stage_spec, t.name)}" for t in stage_spec.outputs]
-            files.append(f"{d}/run.json")
+            files.append(f"{d}/{paths.RUN_JSON}")
         return files
 
     def compare_file(self, f: Fixture) -> str:
         """``compare.json`` of a fixture."""
-        return f"{paths.run_dir(f.backend, f.kernel, f.name)}/compare.json"
+        return f"{paths.run_dir(f.backend, f.kernel, f.name)}/{paths.COMPARE_JSON}"
 
     def reproduce_file(self, f: Fixture) -> str:
         """``reproducibility.json`` of an accepted fixture."""
-        return f"{paths.reproduce_dir(f.kernel, f.name)}/reproducibility.json"
+        return f"{paths.reproduce_dir(f.kernel, f.name)}/{paths.REPRODUCIBILITY_JSON}"
 
     def checksummed_files(self) -> list[str]:
         """Every artifact the verify DAG reads or writes, except logs and provenance."""
