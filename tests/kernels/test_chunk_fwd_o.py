@@ -6,6 +6,8 @@ import ml_dtypes
 import numpy as np
 import pytest
 
+from fixturepipe import backends, kernel_stage
+
 from .kernel_folder import assert_close, assert_matches_reference_and_oracle, error, load
 
 FOLDER = load("chunk_fwd_o")
@@ -49,3 +51,25 @@ def test_both_terms_matter():
         cut = FOLDER.reference({**inputs, name: np.zeros_like(inputs[name])}, s)["o"]
         assert error(cut, ref, BF16).rel_rms > 1e-2, name
     assert error(np.zeros_like(ref), ref, BF16).rel_rms > 1e-3
+
+
+def test_constant_gate_catches_a_gate_held_in_half():
+    """fwd_o_const_gate's case (config/config.yaml): exp(g) = 0.5002319 on every row, just
+    under half's rounding midpoint, and a state term that dominates the output, so a kernel
+    that holds the gate in half (mutant precision_loss_434798b1) is off by 4.6e-4 on every
+    row's state term and fails rel_rms 1e-3, while the real kernel matches its reference bit
+    for bit."""
+    s = sizes(1, 128, 2, 1, 64, 32)
+    inputs = FOLDER.generate("fla_output", 0x5EED5007, s, decay="constant",
+                             gate=0.50023193359375, state_scale=4.0, scale=1.0)
+    gate = np.exp(inputs["g"].astype(np.float64))
+    assert np.all(np.abs(gate / 0.50023193359375 - 1) < 1e-6)
+    assert abs(float(np.float16(gate[0, 0, 0])) / gate[0, 0, 0] - 1) > 4e-4
+    ref = FOLDER.reference(inputs, s)["o"]
+    source = FOLDER.spec.source_path.read_text(encoding="utf-8")
+    in_half = source.replace("const float gate = exp(g_s[i]);", "const half gate = exp(g_s[i]);")
+    assert in_half != source
+    mutant = kernel_stage.run(FOLDER.spec, FOLDER.fixture(s), backends.resolve("cpu"), inputs,
+                              source_text=in_half)["o"]
+    assert error(FOLDER.run(inputs, s)["o"], ref, BF16).rel_rms == 0.0
+    assert error(mutant, ref, BF16).rel_rms > 1e-3  # the spec tolerance
