@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import mlx.core as mx
@@ -115,3 +116,65 @@ def test_atomics_and_simd_exchanges_are_not_races() -> None:
     lanes = np.arange(64)
     sums = np.concatenate([np.full(32, lanes[:32].sum()), np.full(32, lanes[32:].sum())])
     assert float(np.asarray(out)[0]) == float((sums + (lanes ^ 1)).sum())
+
+
+def _narrow_writes(name: str, source: str, dtype: mx.Dtype, groups: int) -> None:
+    """One thread per threadgroup (so no two are ordered), run one group at a time, in order."""
+    kernel = metal_kernel(name, ["x"], ["out"], source, source_path=f"{name}.metal",
+                          race_check=True, workers=1)
+    kernel(
+        inputs=[mx.zeros((1,))],
+        grid=(groups, 1, 1),
+        threadgroup=(1, 1, 1),
+        output_shapes=[(8,)],
+        output_dtypes=[dtype],
+        init_value=0,
+    )
+
+
+@pytest.mark.parametrize("dtype", [mx.float16, mx.bfloat16])
+def test_same_value_double_write_of_a_16_bit_element_with_a_neighbour_between(
+    dtype: mx.Dtype,
+) -> None:
+    """Groups 0 and 2 write out[0] with the same value; group 1 writes out[1], which shares
+    out[0]'s 4 bytes, in between. The pair (0, 2) is unordered: a race, whatever the values."""
+    source = "uint g = threadgroup_position_in_grid.x;\nout[g == 1 ? 1 : 0] = 1.0f;\n"
+    with pytest.raises(RaceDetectedError, match=r"write at pair16\.metal:2:.*\n.*races with "
+                       r"write at pair16\.metal:2:"):
+        _narrow_writes("pair16", source, dtype, 3)
+
+
+def test_same_value_double_write_of_a_byte_with_its_three_neighbours_between() -> None:
+    """Groups 0 and 4 write out[0]; groups 1-3 write the other three bytes of its granule
+    in between, each by a different thread."""
+    source = "uint g = threadgroup_position_in_grid.x;\nout[g % 4] = 7;\n"
+    with pytest.raises(RaceDetectedError, match=r"write at pair8\.metal:2:"):
+        _narrow_writes("pair8", source, mx.uint8, 5)
+
+
+def test_neighbouring_narrow_elements_written_by_different_groups_are_not_a_race() -> None:
+    source = "uint g = threadgroup_position_in_grid.x;\nout[g] = half(g);\n"
+    _narrow_writes("neighbours16", source, mx.float16, 8)
+    source = "uint g = threadgroup_position_in_grid.x;\nout[g] = uchar(g);\n"
+    _narrow_writes("neighbours8", source, mx.uint8, 8)
+
+
+def test_wide_store_is_tracked_on_every_granule_it_touches() -> None:
+    """Group 0 stores out[0..7] as one 16-byte vector; group 2's half at out[4] races with it
+    in the third granule, though group 1 wrote out[5] (the same granule) in between."""
+    source = (
+        "uint g = threadgroup_position_in_grid.x;\n"
+        "if (g == 0) {\n"
+        "  *((device float4*)out) = float4(0.0f);\n"
+        "} else if (g == 1) {\n"
+        "  out[5] = 0.0h;\n"
+        "} else {\n"
+        "  out[4] = 0.0h;\n"
+        "}\n"
+    )
+    with pytest.raises(RaceDetectedError) as info:
+        _narrow_writes("wide16", source, mx.float16, 3)
+    pairs = {(a, b) for a, b in re.findall(
+        r"write at wide16\.metal:(\d+):.*\n.*races with write at wide16\.metal:(\d+):",
+        str(info.value))}
+    assert {("3", "5"), ("3", "7")} <= {tuple(sorted(p)) for p in pairs}

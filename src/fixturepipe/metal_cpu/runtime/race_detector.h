@@ -7,7 +7,9 @@
 // atomics are out-of-line untraced functions, so neither counts as an access.
 //
 // Only device memory (the argument file) and the running group's threadgroup
-// memory are tracked, per 4-byte granule with a byte mask: the last write and
+// memory are tracked, per 4-byte granule: the last write of every byte (up to
+// four write records with disjoint byte masks, so a write of a neighbouring
+// half, bfloat or uchar does not evict an older write of the other bytes) and
 // the last two reads. Two accesses race when they come from different threads,
 // at least one writes, their bytes overlap, and nothing orders them:
 //   * threads of different threadgroups are never ordered within a launch;
@@ -31,7 +33,8 @@ struct mtl_race_rec {
   uint16_t pad;
 };
 struct mtl_race_cell {
-  mtl_race_rec w, r1, r2;
+  mtl_race_rec w[4];  // last writes, disjoint masks: each byte is in at most one
+  mtl_race_rec r1, r2;
 };
 
 constexpr int MTL_RACE_SITES = 8192;
@@ -169,11 +172,17 @@ MTL_UNTRACED static void mtl_race_access(void* addr, unsigned size, bool write, 
     int* lock = device ? &mtl_race_locks[(g / 16) % MTL_RACE_LOCKS] : nullptr;
     if (lock) mtl_lock(lock);
     mtl_race_cell& c = cells[g];
-    if (mtl_race_conflict(c.w, me)) mtl_race_note(c.w, me);
+    int free_slot = 0;
+    for (int i = 3; i >= 0; --i) {
+      mtl_race_rec& old = c.w[i];
+      if (mtl_race_conflict(old, me)) mtl_race_note(old, me);
+      if (write && old.group && !(old.mask &= (uint8_t)~me.mask)) old.group = 0;
+      if (!old.group) free_slot = i;
+    }
     if (write) {
       if (mtl_race_conflict(c.r1, me)) mtl_race_note(c.r1, me);
       if (mtl_race_conflict(c.r2, me)) mtl_race_note(c.r2, me);
-      c.w = me;
+      c.w[free_slot] = me;  // the other records keep only bytes this write missed
     } else if (!c.r1.group || (c.r1.group == me.group && c.r1.thread == me.thread)) {
       c.r1 = me;
     } else {
