@@ -152,10 +152,10 @@ FIRST_KERNEL_PYTHON = {
 
 
 def first_kernel_spec() -> Any:
-    """The repo's ``chunk_tri_solve_invert`` spec."""
-    from fixturepipe.spec import load_spec
+    """The repo's ``chunk_tri_solve_invert`` spec (parsed once: tests/kernel_specs.py)."""
+    from kernel_specs import load_all
 
-    return load_spec(REPO / "kernels" / KERNEL / "spec.yaml")
+    return load_all(REPO / "kernels")[KERNEL]
 
 
 def generate(generator: str, seed: int, sizes: dict[str, int], params: dict[str, Any]) -> Any:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import kernel_specs
 import mlx.core as mx
 import pytest
 
-from fixturepipe import backends, kernel_stage, metal_backend, metal_cpu, spec
+from fixturepipe import backends, kernel_stage, metal_backend, metal_cpu
 from fixturepipe.config_checks import Fixture
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +78,7 @@ def fixture(**params) -> Fixture:
 
 
 def test_a_compile_error_is_a_kernel_fault_naming_the_relative_source_path() -> None:
-    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    kernel_spec = kernel_specs.load_all(REPO / "kernels")[KERNEL]
     inputs = {"a_strict": mx.zeros((1, 64, 1, 64))}
     with pytest.raises(kernel_stage.KernelFault) as info:
         kernel_stage.run(kernel_spec, fixture(), backends.resolve("cpu"), inputs,
@@ -90,7 +91,7 @@ def test_a_compile_error_is_a_kernel_fault_naming_the_relative_source_path() -> 
 
 
 def test_backend_unavailable_is_not_a_kernel_fault() -> None:
-    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    kernel_spec = kernel_specs.load_all(REPO / "kernels")[KERNEL]
     metal = backends.Backend("metal", metal_backend.MetalGpuKernel, "metal")
     with pytest.raises(backends.BackendUnavailable):
         kernel_stage.run(kernel_spec, fixture(race_check=True), metal,

@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import kernel_specs
 import mlx.core as mx
 import numpy as np
 import pytest
@@ -35,7 +36,7 @@ def test_launch_poisons_outputs_with_the_output_poison_init_value() -> None:
     stale results, which can pass); the CPU executor fills it with 0xFF bytes
     instead (also a NaN, but another bit pattern), so the bits tell which happened.
     """
-    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    kernel_spec = kernel_specs.load_all(REPO / "kernels")[KERNEL]
     fixture = Fixture.from_params(KERNEL, "unwritten", {"sizes": SIZES, "backend": "cpu"})
     a = np.zeros((1, 64, 1, 64), dtype=np.float32)
     out = kernel_stage.run(kernel_spec, fixture, backends.resolve("cpu"), {"a_strict": a},
@@ -64,7 +65,7 @@ def test_run_as_result_records_an_unreadable_input_and_poisons_the_outputs(
     tmp_path: Path, caplog
 ) -> None:
     """The kernel rule's view: a fault is data (status and poisoned outputs), not a crash."""
-    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    kernel_spec = kernel_specs.load_all(REPO / "kernels")[KERNEL]
     fixture = Fixture.from_params(KERNEL, "short", {"sizes": SIZES, "backend": "cpu"})
     short = tmp_path / "a.bin"
     short.write_bytes(bytes(12))
@@ -99,7 +100,7 @@ def test_run_as_result_gives_a_compile_error_s_kind_and_message(tmp_path: Path) 
 
 
 def test_run_as_result_of_a_clean_run_is_the_run() -> None:
-    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    kernel_spec = kernel_specs.load_all(REPO / "kernels")[KERNEL]
     fixture = Fixture.from_params(KERNEL, "zeros", {"sizes": SIZES, "backend": "cpu"})
     a = np.zeros((1, 64, 1, 64), dtype=np.float32)
     outputs, status = kernel_stage.run_as_result(kernel_spec, fixture, backends.resolve("cpu"),
@@ -181,7 +182,7 @@ SPIN = """if (thread_position_in_grid.x == 0) {
 def test_the_fixture_s_timeout_stops_a_slow_kernel_as_a_timeout_fault() -> None:
     """The launch uses the fixture's ``timeout``: the spinning kernel is stopped after
     0.2 s. Without it (the default 60 s, or none) the kernel finishes and no fault is raised."""
-    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    kernel_spec = kernel_specs.load_all(REPO / "kernels")[KERNEL]
     fixture = Fixture.from_params(KERNEL, "slow",
                                   {"sizes": SIZES, "backend": "cpu", "timeout": 0.2})
     a = np.zeros((1, 64, 1, 64), dtype=np.float32)
@@ -229,7 +230,7 @@ def stand_in_gpu(result: object) -> backends.Backend:
 def test_a_metal_fault_keeps_its_kind() -> None:
     """The metal backend classes MLX's errors by the CPU executor's names (``kind``), so a
     GPU timeout is recorded as ``KernelTimeoutError`` as on the CPU, not as ``MetalFault``."""
-    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    kernel_spec = kernel_specs.load_all(REPO / "kernels")[KERNEL]
     fixture = Fixture.from_params(KERNEL, "gpu", {"sizes": SIZES, "backend": "metal"})
     fault = metal_backend.MetalFault("KernelTimeoutError", "kernel k did not finish within 1 s")
     with pytest.raises(kernel_stage.KernelFault) as info:
@@ -242,7 +243,7 @@ def test_a_metal_fault_keeps_its_kind() -> None:
 
 def test_a_backend_that_returns_fewer_outputs_than_the_spec_names_is_a_pipeline_bug() -> None:
     """Never a result with an output missing: the pairing of outputs and names is strict."""
-    kernel_spec = spec.load_all(REPO / "kernels")[KERNEL]
+    kernel_spec = kernel_specs.load_all(REPO / "kernels")[KERNEL]
     fixture = Fixture.from_params(KERNEL, "gpu", {"sizes": SIZES, "backend": "metal"})
     with pytest.raises(ValueError, match="zip"):
         kernel_stage.run(kernel_spec, fixture, stand_in_gpu([]),

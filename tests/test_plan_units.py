@@ -12,11 +12,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import kernel_specs
 import pytest
 from pipeline_project import KERNEL, fixture
 from test_config_checks import CASES, SCHEMA_CASES
 
-from fixturepipe import backends, config_checks, golden, manifest, paths, plan
+from fixturepipe import backends, config_checks, golden, manifest, paths, plan, spec
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGFILE = "config/config.yaml"
@@ -26,10 +27,26 @@ def config_of(fixtures: list[dict[str, Any]], **top: Any) -> dict[str, Any]:
     return {"backend": "auto", **top, "fixtures": fixtures}
 
 
+@pytest.fixture(autouse=True)
+def specs_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``plan.build`` gets each kernels folder's specs parsed once (tests/kernel_specs.py):
+    these tests are about the plan, not about parsing specs (test_pipeline_units.py and
+    test_composite.py test that)."""
+    monkeypatch.setattr(spec, "load_all", kernel_specs.load_all)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """Kernels of the repository, no golden set yet."""
-    shutil.copytree(REPO / "kernels", tmp_path / "kernels")
+    """Kernels of the repository (a link: their specs are parsed once), no golden set yet."""
+    (tmp_path / "kernels").symlink_to(REPO / "kernels", target_is_directory=True)
+    return tmp_path
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the first kernel's folder, for tests that edit it or check paths in it (one
+    kernel: parsing every kernel's Python takes seconds when mutmut has mutated it)."""
+    shutil.copytree(REPO / "kernels" / KERNEL, tmp_path / "kernels" / KERNEL)
     return tmp_path
 
 
@@ -369,16 +386,17 @@ def test_an_unknown_kernel_in_kernels_is_named_with_the_known_ones() -> None:
 
 
 def test_a_constraint_names_the_spec_relative_to_the_working_directory_else_whole(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bad = config_of([fixture("c", sizes={"B": 1, "T": 64, "H": 1, "BT": 32})])
     spec_file = f"kernels/{KERNEL}/spec.yaml"
-    elsewhere = project / "elsewhere"
+    elsewhere = project_copy / "elsewhere"
     elsewhere.mkdir()
-    for cwd, shown in ((elsewhere, f"{project.resolve()}/{spec_file}"), (project, spec_file)):
+    shown_from_elsewhere = f"{project_copy.resolve()}/{spec_file}"
+    for cwd, shown in ((elsewhere, shown_from_elsewhere), (project_copy, spec_file)):
         monkeypatch.chdir(cwd)
         with pytest.raises(config_checks.ConfigError) as info:
-            plan.build(bad, project)
+            plan.build(bad, project_copy)
         assert f" of kernel {KERNEL!r} in {shown})." in str(info.value), (cwd, str(info.value))
 
 
@@ -440,14 +458,15 @@ def test_size_problems_list_every_missing_and_extra_size() -> None:
 
 
 def test_a_constraint_that_cannot_be_checked_is_said_and_the_next_ones_still_run(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spec_file = project / "kernels" / KERNEL / "spec.yaml"
+    spec_file = project_copy / "kernels" / KERNEL / "spec.yaml"
     spec_file.write_text(spec_file.read_text().replace(
         "constraints:\n", 'constraints:\n  - {check: "T // (B - 1) >= 0", message: "unread"}\n', 1))
-    monkeypatch.chdir(project)
+    monkeypatch.chdir(project_copy)
     with pytest.raises(config_checks.ConfigError) as info:
-        plan.build(config_of([fixture("c", sizes={"B": 1, "T": 96, "H": 1, "BT": 64})]), project)
+        plan.build(config_of([fixture("c", sizes={"B": 1, "T": 96, "H": 1, "BT": 64})]),
+                   project_copy)
     assert info.value.problems == [
         "fixture 'c' (fixtures[0]), field sizes: cannot check 'T // (B - 1) >= 0': expression "
         "'T // (B - 1) >= 0' divides by zero.",
@@ -637,7 +656,7 @@ def test_problems_name_every_config_file_or_config(project: Path) -> None:
         assert str(info.value).startswith(f"{shown}: the fixture matrix is invalid:\n"), shown
 
 
-def test_kernels_dir_says_where_the_kernel_folders_are(project: Path) -> None:
-    (project / "kernels").rename(project / "elsewhere")
-    p = plan.build(config_of([fixture("f")], kernels_dir="elsewhere"), project)
-    assert p.specs[KERNEL].path == project.resolve() / "elsewhere" / KERNEL / "spec.yaml"
+def test_kernels_dir_says_where_the_kernel_folders_are(project_copy: Path) -> None:
+    (project_copy / "kernels").rename(project_copy / "elsewhere")
+    p = plan.build(config_of([fixture("f")], kernels_dir="elsewhere"), project_copy)
+    assert p.specs[KERNEL].path == project_copy.resolve() / "elsewhere" / KERNEL / "spec.yaml"
