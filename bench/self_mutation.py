@@ -59,9 +59,15 @@ def listed(doc: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def results(root: Path) -> dict[str, int | None]:
-    """``{mutant name: exit code}`` from mutmut's ``mutants/**/*.py.meta`` files."""
+    """``{mutant name: exit code}`` from mutmut's ``*.py.meta`` files of the mutated folders.
+
+    Only src/ and kernels/ (where fixturepipe_kernels/ points) hold mutated files: the
+    rest of mutants/ (the copied dvc-store, artifacts) is not searched.
+    """
     out: dict[str, int | None] = {}
-    for meta in sorted((root / "mutants").rglob("*.py.meta")):
+    mutants = root / "mutants"
+    for meta in sorted([*(mutants / "src").rglob("*.py.meta"),
+                        *(mutants / "kernels").glob("*/*.py.meta")]):
         out.update(json.loads(meta.read_text())["exit_code_by_key"])
     return out
 
