@@ -32,14 +32,37 @@ localrules:
 
 for _kernel, _spec in _MUTATED.items():
 
+    # One job hashes every file the kernel's mutant jobs read (spec, Metal, fixtures, code);
+    # each mutant job takes that manifest as its input instead of the ~100 files. Snakemake's
+    # scheduler hashes every ready job's inputs after each finished job, so with a hundred
+    # inputs per job a 1000-mutant run spent more CPU scheduling than running mutants. A
+    # changed or added file reruns the manifest job, and with it every mutant job after it.
+    rule:
+        name:
+            f"mutant_inputs_{_kernel}"
+        input:
+            files=lambda w, k=_kernel, s=_spec: [
+                paths.relative(p, PLAN.root) for p in (s.path, *s.code_files())
+            ] + mutation_dag.fixture_files(PLAN, k) + PLAN.code("mutant_run", k),
+            code=PLAN.code("checksums"),
+        output:
+            sums=paths.mutant_inputs_file(_kernel),
+        params:
+            files=snakefile_support.files,
+            job=snakefile_support.job(f"mutant_inputs_{_kernel}", {}),
+        log:
+            paths.mutant_inputs_log(_kernel),
+        conda:
+            f"../{ENV}"
+        shell:
+            "python scripts/checksums.py {log:q} {params.job:q} {params.files:q}"
+
     rule:
         name:
             f"mutant_{_kernel}"
         input:
             spec=str(_spec.path),
-            metal=[str(p) for p in _spec.code_files()],
-            fixtures=lambda w, k=_kernel: mutation_dag.fixture_files(PLAN, k),
-            code=PLAN.code("mutant_run", _kernel),
+            inputs=paths.mutant_inputs_file(_kernel),
         output:
             result=paths.mutant_result_file(_kernel, "{mutant}"),
             source=paths.mutant_source_file(_kernel, "{mutant}"),
@@ -111,17 +134,36 @@ for _kernel, _spec in COMPOSITES.items():
     for _stage in _spec.stages:
         _later = [_spec.stage_specs[k] for k in mutation_dag.stages_from(_spec, _stage.kernel)]
 
+        # As for `mutant_inputs_<kernel>`: one manifest of the chain jobs' files per stage.
+        rule:
+            name:
+                f"mutant_chain_inputs_{_kernel}_{_stage.kernel}"
+            input:
+                files=lambda w, k=_kernel, s=_stage.kernel, c=_spec, later=_later: [
+                    paths.relative(p, PLAN.root)
+                    for p in (c.path, *[x.path for x in later],
+                              *[f for x in later for f in x.code_files()])
+                ] + mutation_dag.chain_fixture_files(PLAN, k, MUTATION["backend"], s)
+                + PLAN.code("mutant_chain", k),
+                code=PLAN.code("checksums"),
+            output:
+                sums=paths.chain_inputs_file(_kernel, _stage.kernel),
+            params:
+                files=snakefile_support.files,
+                job=snakefile_support.job(f"mutant_chain_inputs_{_kernel}_{_stage.kernel}", {}),
+            log:
+                paths.chain_inputs_log(_kernel, _stage.kernel),
+            conda:
+                f"../{ENV}"
+            shell:
+                "python scripts/checksums.py {log:q} {params.job:q} {params.files:q}"
+
         rule:
             name:
                 f"mutant_chain_{_kernel}_{_stage.kernel}"
             input:
                 spec=str(_spec.path),
-                stage_specs=[str(s.path) for s in _later],
-                metal=[str(p) for s in _later for p in s.code_files()],
-                fixtures=lambda w, k=_kernel, s=_stage.kernel: mutation_dag.chain_fixture_files(
-                    PLAN, k, MUTATION["backend"], s
-                ),
-                code=PLAN.code("mutant_chain", _kernel),
+                inputs=paths.chain_inputs_file(_kernel, _stage.kernel),
                 # After the stage's own run of the mutant: its binary is then in the CPU
                 # executor's cache (the same translation unit), so the chain does not
                 # compile it again.

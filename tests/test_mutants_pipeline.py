@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -138,6 +139,17 @@ def test_survivor_fails_the_target_until_listed_equivalent(tmp_path: Path) -> No
     _write_config(root, [{"kernel": "tiny_tri", "mutant": SURVIVOR,
                           "reason": "the flag is 0 or 1, exact in half"}], timeout=20)
     assert ("mutant_tiny_tri", "") in planned_jobs(root, "mutants")
+    # Each mutant job takes two inputs, the spec and the manifest of every file the kernel's
+    # mutant jobs read (Snakemake's scheduler re-hashes every ready job's inputs after each
+    # finished job); the manifest names the Metal, the fixtures and the code, relatively.
+    dry = _snakemake(root, "-n", "-j1", "mutants")
+    inputs = re.findall(r"rule mutant_tiny_tri:\n *input: (.*)\n", dry.stdout)
+    assert inputs and all(line.split(", ") == [
+        str(root / "kernels" / "tiny_tri" / "spec.yaml"),
+        "artifacts/mutants/tiny_tri/inputs.sha256"] for line in inputs), dry.stdout[-2000:]
+    sums = (kdir / "inputs.sha256").read_text()
+    assert "  kernels/tiny_tri/tiny_tri.metal\n" in sums and "scripts/mutant_run.py" in sums
+    assert "artifacts/generated/tiny_tri/batch/" in sums and str(root) not in sums
 
 
 def test_equivalent_entry_without_reason_is_rejected_before_any_job(tmp_path: Path) -> None:

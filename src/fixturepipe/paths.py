@@ -124,6 +124,17 @@ def mutants_dir(kernel: str) -> str:
     return f"{MUTANTS_ROOT}/{kernel}"
 
 
+def mutant_inputs_file(kernel: str) -> str:
+    """sha256 of every file a kernel's mutant jobs read: their one input, so Snakemake's
+    scheduler weighs two files per mutant job, not a hundred."""
+    return f"{mutants_dir(kernel)}/inputs.sha256"
+
+
+def mutant_inputs_log(kernel: str) -> str:
+    """The log of the job that writes ``mutant_inputs_file``."""
+    return f"{MUTANT_LOG_DIR}/{kernel}/inputs.log"
+
+
 def mutant_result_file(kernel: str, mutant: str) -> str:
     """One mutant's outcome on every fixture (deterministic JSON)."""
     return f"{mutants_dir(kernel)}/results/{mutant}.json"
@@ -162,6 +173,16 @@ def mutant_log_file(kernel: str, mutant: str) -> str:
 def mutation_matrix_log(kernel: str) -> str:
     """The log of a kernel's kill-matrix job."""
     return f"{MUTANT_LOG_DIR}/{kernel}/matrix.log"
+
+
+def chain_inputs_file(composite: str, stage: str) -> str:
+    """sha256 of every file the chain jobs of one stage's mutants read (their one input)."""
+    return f"{mutants_dir(composite)}/chain/{stage}/inputs.sha256"
+
+
+def chain_inputs_log(composite: str, stage: str) -> str:
+    """The log of the job that writes ``chain_inputs_file``."""
+    return f"{MUTANT_LOG_DIR}/{composite}/{stage}/inputs.log"
 
 
 def chain_result_file(composite: str, stage: str, mutant: str) -> str:
