@@ -126,8 +126,10 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             paths.mutation_matrix_log(_kernel),
         conda:
             f"../{ENV}"
+        # The files JSON names every mutant result: too long for one argument
+        # (rulescript.FROM_STDIN), so bash hands it over on standard input.
         shell:
-            "python scripts/mutant_matrix.py {log:q} {params.job:q} {params.files:q}"
+            "python scripts/mutant_matrix.py {log:q} {params.job:q} - <<< {params.files:q}"
 
 
 for _kernel, _spec in COMPOSITES.items():
@@ -230,8 +232,10 @@ for _kernel, _spec in COMPOSITES.items():
             paths.mutation_matrix_log(_kernel),
         conda:
             f"../{ENV}"
+        # The files JSON names every mutant result: too long for one argument
+        # (rulescript.FROM_STDIN), so bash hands it over on standard input.
         shell:
-            "python scripts/mutant_composite_matrix.py {log:q} {params.job:q} {params.files:q}"
+            "python scripts/mutant_composite_matrix.py {log:q} {params.job:q} - <<< {params.files:q}"
 
 
 rule mutants:
