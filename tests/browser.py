@@ -1,10 +1,11 @@
 """Headless Chromium for report tests: Debian's package, driven over the DevTools pipe.
 
-The browser is Debian's ``chromium`` (installed here with apt-get when missing; never a
-browser download).  It is driven through ``--remote-debugging-pipe`` (JSON messages on
-file descriptors 3 and 4), so no WebSocket client or driver package is needed.  A page is
-loaded from disk, its console errors and exceptions collected, a JavaScript expression
-evaluated for measurements, and a full-page screenshot saved.
+The browser is Debian's ``chromium`` (installed before the tests by
+tests/system_packages.py; never a browser download).  It is driven through
+``--remote-debugging-pipe`` (JSON messages on file descriptors 3 and 4), so no
+WebSocket client or driver package is needed.  A page is loaded from disk, its
+console errors and exceptions collected, a JavaScript expression evaluated for
+measurements, and a full-page screenshot saved.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import contextlib
 import fcntl
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -22,25 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import system_packages
+
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync")
 
 
 def chromium() -> str:
-    """Path of Debian's chromium, installing the package (apt-get) if it is missing."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    lock = ["-o", "DPkg::Lock::Timeout=600"]
-    subprocess.run([*sudo, "apt-get", *lock, "update", "-q"], check=True, env=env,
-                   capture_output=True)
-    subprocess.run([*sudo, "apt-get", *lock, "install", "-y", "-q", "--no-install-recommends",
-                    "chromium", "fonts-dejavu-core"], check=True, env=env, capture_output=True)
-    found = shutil.which("chromium")
-    assert found, "apt-get installed chromium but it is not on PATH"
-    return found
+    """Path of Debian's chromium; fails the test, naming the package, when it is missing."""
+    system_packages.require("chromium")
+    return system_packages.NEEDS["chromium"].files[0]
 
 
 @dataclass

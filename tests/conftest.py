@@ -1,5 +1,6 @@
-"""Test order while mutmut runs a mutant (`make mutation-self`, docs/self_mutation.md).
+"""Suite-wide hooks: test order under mutmut, and a check that xdist grouped the Slurm tests.
 
+Test order while mutmut runs a mutant (`make mutation-self`, docs/self_mutation.md):
 mutmut hands pytest the tests that reach a mutant in no particular order and stops at
 the first failure (``-x``). Running them fastest first (the durations mutmut measured
 in its stats run) kills a mutant with its cheapest failing test. Any other run keeps
@@ -28,3 +29,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return
     durations = _mutmut_durations()
     items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Fail an ``xdist_group`` test that ``--dist loadgroup`` has not grouped, before its fixtures.
+
+    xdist groups a marked test by adding ``@<group>`` to its node id in each worker;
+    with pytest 9.2 that change is silently lost (pytest-xdist#1386), the Slurm tests
+    land on both workers, and each worker's test cluster waits for the other's.
+    """
+    # xdist sets option.loadgroup in each worker when the run is --dist loadgroup.
+    grouped = item.get_closest_marker("xdist_group") is not None
+    if grouped and getattr(item.config.option, "loadgroup", False) and "@" not in item.nodeid:
+        pytest.fail(
+            "--dist loadgroup did not group this xdist_group test: this pytest and "
+            "pytest-xdist pair loses the group (pytest-xdist#1386). Use the versions "
+            "pinned in pyproject.toml (make install).",
+            pytrace=False,
+        )

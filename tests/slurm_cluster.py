@@ -33,14 +33,16 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGES = ("slurmctld", "slurmd", "slurm-client", "munge")
-BINARIES = ("/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/sbin/munged", "/usr/bin/sbatch")
+import system_packages
+
 SLURM_CONF = Path("/etc/slurm/slurm.conf")
 MARKER = "# Written by fixturepipe tests/slurm_cluster.py for a test cluster; removed at its stop."
 LOCK = Path(tempfile.gettempdir()) / "fixturepipe-slurm.lock"
 PARTITION = "debug"
 LOCK_WAIT_SECONDS = 900.0
 START_SECONDS = 30.0
+# Whether this process holds LOCK (its cluster is up).
+_HOLDING = False
 
 
 class ClusterError(RuntimeError):
@@ -79,28 +81,13 @@ class SlurmCluster:
 
 
 def ensure_slurm() -> None:
-    """Install Slurm and munge from Debian's packages when a binary is missing.
-
-    CI runs as root on a fresh machine, so the test setup installs what it
-    needs (``apt-get update`` first: a fresh image has empty package lists).
-    """
-    if all(Path(b).exists() for b in BINARIES):
-        return
-    if os.geteuid() != 0:
+    """Raise ClusterError, naming the packages, when Slurm or munge is not installed."""
+    need = system_packages.NEEDS["slurm"]
+    if not need.installed():
         raise ClusterError(
-            f"Slurm is not installed and the tests are not root: install {' '.join(PACKAGES)} "
-            "(apt-get install --no-install-recommends ...) or run the tests as root."
+            f"Slurm is not installed: run `make test` as root, which installs it, or "
+            f"`sudo apt-get install --no-install-recommends {' '.join(need.packages)}`."
         )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (
-        ["apt-get", "update"],
-        ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES],
-    ):
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise ClusterError(
-                f"`{' '.join(cmd)}` failed ({proc.returncode}): {proc.stderr[-2000:]}"
-            )
 
 
 def _free_port() -> int:
@@ -160,7 +147,19 @@ def slurm_conf(workdir: Path, host: str) -> str:
 
 @contextmanager
 def _machine_lock() -> Iterator[None]:
-    """One test cluster per machine at a time (slurm.conf has one path)."""
+    """One test cluster per machine at a time (slurm.conf has one path).
+
+    Another process's cluster is waited for; this process's own is an error at once,
+    since waiting on it would only run out the clock (a flock on a second open file
+    blocks in the same process too).
+    """
+    global _HOLDING
+    if _HOLDING:
+        raise ClusterError(
+            "This process already runs a Slurm test cluster: one test asked for a second "
+            "before the first was stopped (a module fixture still up while another "
+            "module's test starts its own?)."
+        )
     with LOCK.open("a") as fh:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
@@ -174,9 +173,11 @@ def _machine_lock() -> Iterator[None]:
                         "(its Slurm test cluster is still up); wait for it or end it."
                     ) from None
                 time.sleep(0.5)
+        _HOLDING = True
         try:
             yield
         finally:
+            _HOLDING = False
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import system_packages
 
 SSHD = Path("/usr/sbin/sshd")
 
@@ -48,21 +49,8 @@ class SshServer:
 
 
 def ensure_sshd() -> None:
-    """Install openssh-server with apt-get when ``sshd`` is missing.
-
-    CI runs as root on a fresh machine, so the test installs what it needs;
-    ``apt-get update`` is only run when a first install attempt fails (a fresh
-    image often has empty package lists).
-    """
-    if SSHD.exists():
-        return
-    if os.geteuid() != 0:
-        pytest.fail(f"{SSHD} is missing and the tests are not root: install openssh-server.")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "openssh-server"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=True)
-        subprocess.run(install, env=env, capture_output=True, check=True)
+    """Fail the test, naming openssh-server, when ``sshd`` is missing."""
+    system_packages.require("sshd")
 
 
 def free_port() -> int:
