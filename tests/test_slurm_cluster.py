@@ -14,12 +14,13 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from slurm_cluster import SlurmCluster, running_cluster
+from slurm_cluster import ClusterError, SlurmCluster, node_state, running_cluster
 from test_mutants_pipeline import SURVIVOR, _project, _write_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -125,3 +126,15 @@ def test_sacct_without_accounting_is_refused_before_submitting(
     assert "Job status would be polled with sacct, which fails on this cluster" in out, out[-3000:]
     assert "accounting storage is disabled" in out
     assert not SUBMITTED.search(out)
+
+
+def test_a_second_cluster_in_the_same_process_is_refused_at_once(
+    cluster: SlurmCluster, tmp_path: Path
+) -> None:
+    """Waiting on our own lock would only run out LOCK_WAIT_SECONDS (900 s)."""
+    start = time.monotonic()
+    refused = pytest.raises(ClusterError, match="This process already runs a Slurm test cluster")
+    with refused, running_cluster(tmp_path / "second"):
+        pass
+    assert time.monotonic() - start < 30
+    assert node_state() == "idle", "the first cluster must still be up"
