@@ -28,14 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks_md import machine, publish
+from benchmarks_md import children_cpu, grid, machine, publish
 from scratch_project import REPO, environment, snakemake
 
 from fixturepipe import paths
@@ -45,12 +44,6 @@ FAMILY = ("chunk_local_cumsum", "chunk_scaled_dot_kkt", "chunk_tri_solve_invert"
           "recompute_w_u", "chunk_gated_delta_rule_fwd_h", "chunk_fwd_o")
 RUN_RECORD = REPO / paths.MUTANTS_ROOT / "bench_family_run.json"
 FAULTS = {"crash", "timeout", "race", "barrier_divergence", "bounds"}
-
-
-def grid(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    """A Markdown table's lines (benchmarks_md.table has two columns only)."""
-    return [f"| {' | '.join(header)} |", "|" + "---|" * len(header),
-            *(f"| {' | '.join(r)} |" for r in rows)]
 
 
 def explained(matrix: dict) -> dict[str, int]:
@@ -69,12 +62,6 @@ def job_seconds(matrix: dict) -> list[float]:
     files = [REPO / paths.mutant_result_provenance(matrix["kernel"], r["name"])
              for r in matrix["mutants"]]
     return [json.loads(p.read_text())["seconds"] for p in files if p.exists()]
-
-
-def children_cpu() -> float:
-    """User + system seconds of this process's finished children (Snakemake and its jobs)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def run_family(kernels: list[str], samples: dict[str, int], jobs: int) -> dict:

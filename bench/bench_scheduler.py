@@ -16,7 +16,6 @@ one-line jobs (``cp``), whose own work is negligible, so the time is Snakemake's
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ import time
 from pathlib import Path
 
 import yaml
-from benchmarks_md import machine, publish
+from benchmarks_md import children_cpu, grid, machine, publish
 from scratch_project import REPO, VENV_BIN
 
 SECTION = "Snakemake's scheduler with thousands of ready jobs"
@@ -41,11 +40,6 @@ rule job:
     params: p=lambda w: {"i": w.i}
     shell: "cp {input} {output}"
 """
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def timed_run(folder: Path, jobs: int, n: int, options: list[str]) -> tuple[float, float]:
@@ -86,7 +80,7 @@ def main() -> int:
             for label, options in ways:
                 wall, cpu = timed_run(folder, args.jobs, n, options)
                 print(f"N={n} {label}: {wall:.1f} s wall, {cpu:.1f} s CPU", file=sys.stderr)
-                rows.append(f"| {n} | {label} | {wall:.1f} | {cpu:.1f} | {1000 * wall / n:.1f} |")
+                rows.append((str(n), label, f"{wall:.1f}", f"{cpu:.1f}", f"{1000 * wall / n:.1f}"))
     text = "\n".join([
         f"## {SECTION}",
         "",
@@ -98,9 +92,7 @@ def main() -> int:
         f"Command: `.venv/bin/python bench/bench_scheduler.py --sizes {args.sizes} "
         f"--jobs {args.jobs}`",
         "",
-        "| N ready jobs | scheduler | wall s | CPU s | wall ms per job |",
-        "|---|---|---|---|---|",
-        *rows,
+        *grid(("N ready jobs", "scheduler", "wall s", "CPU s", "wall ms per job"), rows),
         "",
     ])
     publish(SECTION, text, not args.no_write)

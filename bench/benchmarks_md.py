@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 from pathlib import Path
 
 BENCHMARKS_MD = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
@@ -64,6 +65,18 @@ def write_section(path: Path, title: str, text: str) -> None:
 def table(rows: list[tuple[str, str]], header: tuple[str, str] = ("measure", "value")) -> list[str]:
     """A two-column Markdown table's lines."""
     return [f"| {header[0]} | {header[1]} |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
+
+
+def grid(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """A Markdown table's lines, any number of columns."""
+    return [f"| {' | '.join(header)} |", "|" + "---|" * len(header),
+            *(f"| {' | '.join(r)} |" for r in rows)]
+
+
+def children_cpu() -> float:
+    """User + system seconds of this process's finished children (Snakemake and its jobs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def publish(title: str, text: str, write: bool) -> None:
