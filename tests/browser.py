@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -31,7 +32,7 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 def chromium() -> str:
     """Path of Debian's chromium; fails the test, naming the package, when it is missing."""
     system_packages.require("chromium")
-    return system_packages.NEEDS["chromium"].files[0]
+    return str(shutil.which("chromium"))
 
 
 @dataclass

@@ -26,20 +26,28 @@ import pytest
 
 @dataclass(frozen=True)
 class Need:
-    """Debian packages, the files that show they are installed, and what the tests do with them."""
+    """Debian packages, the files that show they are installed, and what the tests do with them.
+
+    A file given as a bare command name is looked up on PATH, so a program installed
+    another way (a Chromium from elsewhere) serves as well as Debian's.
+    """
 
     packages: tuple[str, ...]
     files: tuple[str, ...]
     purpose: str
 
     def installed(self) -> bool:
-        return all(Path(f).exists() for f in self.files)
+        return all(_found(f) for f in self.files)
+
+
+def _found(file: str) -> bool:
+    return shutil.which(file) is not None if "/" not in file else Path(file).exists()
 
 
 NEEDS: dict[str, Need] = {
     "qemu": Need(
         ("qemu-user-static", "libc6-arm64-cross"),
-        ("/usr/bin/qemu-x86_64-static", "/usr/bin/qemu-aarch64-static",
+        ("qemu-x86_64-static", "qemu-aarch64-static",
          "/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1"),
         "run the executor's binaries on an old x86_64 CPU and on aarch64",
     ),
@@ -52,7 +60,7 @@ NEEDS: dict[str, Need] = {
                  "an SSH server for DVC's SSH remote"),
     "chromium": Need(
         ("chromium", "fonts-dejavu-core"),
-        ("/usr/bin/chromium", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+        ("chromium", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
         "headless Chromium for the HTML reports",
     ),
 }
@@ -67,7 +75,7 @@ def require(name: str) -> None:
     """Fail the calling test with the install command when ``name``'s packages are missing."""
     need = NEEDS[name]
     if not need.installed():
-        absent = next(f for f in need.files if not Path(f).exists())
+        absent = next(f for f in need.files if not _found(f))
         names = " ".join(need.packages)
         pytest.fail(
             f"The tests need {names} ({need.purpose}), and {absent} is missing: run "

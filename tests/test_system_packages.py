@@ -34,3 +34,11 @@ def test_an_installed_package_passes_and_is_not_missing(
     monkeypatch.setitem(NEEDS, "demo", Need(("demo-a",), (str(present),), "a demonstration"))
     system_packages.require("demo")
     assert "demo" not in system_packages.missing()
+
+
+def test_a_bare_command_name_is_looked_up_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program installed another way (a Chromium not from Debian) counts as installed."""
+    monkeypatch.setitem(NEEDS, "on_path", Need(("demo",), ("sh",), "a demonstration"))
+    monkeypatch.setitem(NEEDS, "nowhere", Need(("demo",), ("no-such-command-xyz",), "a demo"))
+    assert "on_path" not in system_packages.missing()
+    assert "nowhere" in system_packages.missing()
