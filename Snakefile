@@ -90,7 +90,7 @@ rule verify:
         files=snakefile_support.files,
         job=snakefile_support.job("verify", snakefile_support.verify_params(PLAN, config)),
     shell:
-        "python scripts/verify.py {log:q} {params.job:q} {params.files:q}"
+        "python scripts/verify.py {log:q} {params.job:q} <<< {params.files:q}"
 
 
 rule checksums:
@@ -108,7 +108,7 @@ rule checksums:
         files=snakefile_support.files,
         job=snakefile_support.job("checksums", {}),
     shell:
-        "python scripts/checksums.py {log:q} {params.job:q} {params.files:q}"
+        "python scripts/checksums.py {log:q} {params.job:q} <<< {params.files:q}"
 
 
 rule accept:
@@ -125,7 +125,7 @@ rule accept:
     conda:
         ENV
     shell:
-        "python scripts/accept.py {log:q} {params.job:q} {params.files:q}"
+        "python scripts/accept.py {log:q} {params.job:q} <<< {params.files:q}"
 
 
 for kernel, spec in PLAN.specs.items():
@@ -174,7 +174,7 @@ for kernel, spec in PLAN.specs.items():
         conda:
             ENV
         shell:
-            "python scripts/inputs.py {log:q} {params.job:q} {params.files:q}"
+            "python scripts/inputs.py {log:q} {params.job:q} <<< {params.files:q}"
 
     rule:
         name:
@@ -199,7 +199,7 @@ for kernel, spec in PLAN.specs.items():
         conda:
             ENV
         shell:
-            "python scripts/reference.py {log:q} {params.job:q} {params.files:q}"
+            "python scripts/reference.py {log:q} {params.job:q} <<< {params.files:q}"
 
     # A composite kernel (spec `stages:`) runs each stage's kernel in a job of its own, on the
     # previous stages' kernel outputs (docs/pipeline.md "Composite kernels").
@@ -240,7 +240,7 @@ for kernel, spec in PLAN.specs.items():
             conda:
                 ENV
             shell:
-                "python scripts/stage_kernel.py {log:q} {params.job:q} {params.files:q}"
+                "python scripts/stage_kernel.py {log:q} {params.job:q} <<< {params.files:q}"
 
     if spec.is_composite:
 
@@ -268,7 +268,7 @@ for kernel, spec in PLAN.specs.items():
             conda:
                 ENV
             shell:
-                "python scripts/composite_kernel.py {log:q} {params.job:q} {params.files:q}"
+                "python scripts/composite_kernel.py {log:q} {params.job:q} <<< {params.files:q}"
 
     else:
 
@@ -295,7 +295,7 @@ for kernel, spec in PLAN.specs.items():
             conda:
                 ENV
             shell:
-                "python scripts/kernel.py {log:q} {params.job:q} {params.files:q}"
+                "python scripts/kernel.py {log:q} {params.job:q} <<< {params.files:q}"
 
     rule:
         name:
@@ -322,7 +322,7 @@ for kernel, spec in PLAN.specs.items():
         conda:
             ENV
         shell:
-            "python scripts/compare.py {log:q} {params.job:q} {params.files:q}"
+            "python scripts/compare.py {log:q} {params.job:q} <<< {params.files:q}"
 
     rule:
         name:
@@ -346,7 +346,7 @@ for kernel, spec in PLAN.specs.items():
         conda:
             ENV
         shell:
-            "python scripts/reproduce.py {log:q} {params.job:q} {params.files:q}"
+            "python scripts/reproduce.py {log:q} {params.job:q} <<< {params.files:q}"
 
 
 include: "rules/mutants.smk"

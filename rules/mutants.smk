@@ -55,7 +55,7 @@ for _kernel, _spec in _MUTATED.items():
         conda:
             f"../{ENV}"
         shell:
-            "python scripts/checksums.py {log:q} {params.job:q} {params.files:q}"
+            "python scripts/checksums.py {log:q} {params.job:q} <<< {params.files:q}"
 
     rule:
         name:
@@ -87,7 +87,7 @@ for _kernel, _spec in _MUTATED.items():
         conda:
             f"../{ENV}"
         shell:
-            "python scripts/mutant_run.py {log:q} {params.job:q} {params.files:q}"
+            "python scripts/mutant_run.py {log:q} {params.job:q} <<< {params.files:q}"
 
 
 for _kernel, _spec in MUTANT_KERNELS.items():
@@ -126,10 +126,8 @@ for _kernel, _spec in MUTANT_KERNELS.items():
             paths.mutation_matrix_log(_kernel),
         conda:
             f"../{ENV}"
-        # The files JSON names every mutant result: too long for one argument
-        # (rulescript.FROM_STDIN), so bash hands it over on standard input.
         shell:
-            "python scripts/mutant_matrix.py {log:q} {params.job:q} - <<< {params.files:q}"
+            "python scripts/mutant_matrix.py {log:q} {params.job:q} <<< {params.files:q}"
 
 
 for _kernel, _spec in COMPOSITES.items():
@@ -158,7 +156,7 @@ for _kernel, _spec in COMPOSITES.items():
             conda:
                 f"../{ENV}"
             shell:
-                "python scripts/checksums.py {log:q} {params.job:q} {params.files:q}"
+                "python scripts/checksums.py {log:q} {params.job:q} <<< {params.files:q}"
 
         rule:
             name:
@@ -195,7 +193,7 @@ for _kernel, _spec in COMPOSITES.items():
             conda:
                 f"../{ENV}"
             shell:
-                "python scripts/mutant_chain.py {log:q} {params.job:q} {params.files:q}"
+                "python scripts/mutant_chain.py {log:q} {params.job:q} <<< {params.files:q}"
 
     rule:
         name:
@@ -232,10 +230,8 @@ for _kernel, _spec in COMPOSITES.items():
             paths.mutation_matrix_log(_kernel),
         conda:
             f"../{ENV}"
-        # The files JSON names every mutant result: too long for one argument
-        # (rulescript.FROM_STDIN), so bash hands it over on standard input.
         shell:
-            "python scripts/mutant_composite_matrix.py {log:q} {params.job:q} - <<< {params.files:q}"
+            "python scripts/mutant_composite_matrix.py {log:q} {params.job:q} <<< {params.files:q}"
 
 
 rule mutants:
@@ -250,4 +246,4 @@ rule mutants:
     conda:
         f"../{ENV}"
     shell:
-        "python scripts/mutant_gate.py {log:q} {params.job:q} {params.files:q}"
+        "python scripts/mutant_gate.py {log:q} {params.job:q} <<< {params.files:q}"

@@ -1,8 +1,8 @@
-"""The rule-script harness: a mutation matrix's files JSON outgrows one exec argument.
+"""The rule-script harness: the files JSON comes on stdin, as it outgrows one exec argument.
 
-Both commands go through Snakemake's own ``shell()``, which writes a command longer
-than an exec argument to a script file, as it does for the matrix rules, so the
-argument Linux refuses is the one ``python`` would get, not bash's ``-c``.
+The commands go through Snakemake's own ``shell()``, which writes a command longer
+than an exec argument to a script file, as it does for the rules, so the argument
+Linux refuses is the one ``python`` would get, not bash's ``-c``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 from snakemake.shell import shell
-
-from fixturepipe import rulescript
 
 # Prints how many result files the script received and the first one's name.
 BODY = (
@@ -35,30 +33,32 @@ def _words(tmp_path: Path, files: str) -> dict[str, str]:
     """What the commands below format in: python, the body, job and files JSON, the log."""
     job = json.dumps({"rule": "mutant_matrix_k", "wildcards": {}, "params": {}})
     return {"python": sys.executable, "body": BODY, "job": job, "files": files,
-            "log": str(tmp_path / "job.log"), "stdin": rulescript.FROM_STDIN}
+            "log": str(tmp_path / "job.log")}
 
 
 def test_files_json_beyond_an_exec_argument_arrives_on_stdin(tmp_path: Path) -> None:
     files = _files_json(6000)
     assert len(files) > 32 * 4096  # MAX_ARG_STRLEN: larger than one argument may be
     words = _words(tmp_path, files)
-    out = shell("{python:q} -c {body:q} {log:q} {job:q} {stdin} <<< {files:q}", read=True, **words)
+    out = shell("{python:q} -c {body:q} {log:q} {job:q} <<< {files:q}", read=True, **words)
     assert out.split() == ["6000", "artifacts/mutants/k/results/mutant_00000_with_a_long_name.json"]
     assert "rule mutant_matrix_k" in Path(words["log"]).read_text(encoding="utf-8")
 
 
 def test_the_same_json_as_an_argument_is_refused_by_exec(tmp_path: Path) -> None:
-    """Why the matrix rules read stdin: as an argument, this JSON never reaches python."""
-    files = _files_json(6000)
-    words = _words(tmp_path, files)
+    """Why the rules use stdin: as an argument, this JSON never reaches python."""
+    words = _words(tmp_path, _files_json(6000))
     with pytest.raises(subprocess.CalledProcessError):
         shell("{python:q} -c {body:q} {log:q} {job:q} {files:q} 2> {log:q}.err", **words)
     err = Path(words["log"] + ".err").read_text(encoding="utf-8")
     assert "Argument list too long" in err
 
 
-def test_short_files_json_still_works_as_an_argument(tmp_path: Path) -> None:
-    files = _files_json(3)
-    words = _words(tmp_path, files)
-    out = shell("{python:q} -c {body:q} {log:q} {job:q} {files:q}", read=True, **words)
-    assert out.split()[0] == "3"
+@pytest.mark.parametrize("stdin", ["", "\n"])
+def test_no_files_json_on_stdin_is_a_usage_sentence(tmp_path: Path, stdin: str) -> None:
+    words = _words(tmp_path, "")
+    proc = subprocess.run([sys.executable, "-c", BODY, words["log"], words["job"]],
+                          input=stdin, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "no files JSON on standard input" in proc.stderr
+    assert "LOG JOB_JSON <<< FILES_JSON" in proc.stderr

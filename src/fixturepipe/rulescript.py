@@ -34,8 +34,8 @@ class Job:
     """What a rule script sees: ``rule``, ``wildcards``, ``input``, ``output``, ``params``, ``log``.
 
     Built from the two JSON strings that :func:`fixturepipe.snakefile_support.job`
-    (rule, wildcards, params) and :func:`~fixturepipe.snakefile_support.files`
-    (inputs, outputs) put on the command line, with the same attribute names as
+    (rule, wildcards, params; an argument) and :func:`~fixturepipe.snakefile_support.files`
+    (inputs, outputs; standard input) hand to the script, with the same attribute names as
     Snakemake's ``snakemake`` object, so a script body works unchanged under
     ``script:`` or ``shell:``.
     """
@@ -51,21 +51,24 @@ class Job:
         self.log = [log]
 
 
-# Linux refuses to exec a command with one argument longer than this (MAX_ARG_STRLEN,
-# 32 pages): a mutation matrix names every mutant's result file, 110 KB of JSON for
-# fwd_h's 1253 mutants and 590 KB for the composite's 6422, so those rules pass their
-# FILES_JSON on standard input (``-``), where no exec limit applies.
-FROM_STDIN = "-"
-
-
 def main(body: Callable[[Any], None]) -> None:
-    """Entry point of ``scripts/*.py``: ``python scripts/x.py <log> <job json> <files json>``;
-    a files argument of ``-`` reads the files JSON from standard input."""
-    if len(sys.argv) != 4:
+    """Entry point of ``scripts/*.py``: ``python scripts/x.py <log> <job json> <<< <files json>``.
+
+    The files JSON comes on standard input, not as an argument: it names every input
+    and output, and Linux refuses to exec a command with one argument over 128 KiB
+    (MAX_ARG_STRLEN). The composite's mutation matrix names 6422 result files
+    (590 KB); the checksum rule of today's 49 fixtures is at 84 KB and grows with
+    the config. Snakemake writes such a long command to a script file for bash, so
+    the here-string (``<<<``) never goes through exec.
+    """
+    if len(sys.argv) != 3 or sys.stdin.isatty():
         raise SystemExit(
-            f"usage: {sys.argv[0]} LOG JOB_JSON FILES_JSON|- (run by Snakemake's shell: rules)"
+            f"usage: {sys.argv[0]} LOG JOB_JSON <<< FILES_JSON (run by Snakemake's shell: rules)"
         )
-    files = sys.stdin.read() if sys.argv[3] == FROM_STDIN else sys.argv[3]
+    files = sys.stdin.read()
+    if not files.strip():
+        raise SystemExit(f"{sys.argv[0]}: no files JSON on standard input (usage: "
+                         f"{sys.argv[0]} LOG JOB_JSON <<< FILES_JSON).")
     run(Job(sys.argv[2], files, sys.argv[1]), body)
 
 

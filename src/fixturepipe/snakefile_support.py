@@ -93,7 +93,7 @@ def job(
 ) -> Callable[[Any], str]:
     """The ``job`` param of a rule: its rule name, wildcards and own params, as one JSON string.
 
-    Rules run their script with ``shell:`` (``python scripts/x.py <log> <job> <files>``)
+    Rules run their script with ``shell:`` (``python scripts/x.py <log> <job> <<< <files>``)
     rather than ``script:``: that skips Snakemake's script preamble (pickling the
     job, importing snakemake in the child), about 0.1 s of CPU per job.  The
     returned function takes ``wildcards`` only, so Snakemake's params rerun
